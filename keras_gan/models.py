@@ -1,0 +1,417 @@
+"""GAN, WGAN and WGAN-GP as `keras.Model` subclasses with their own `train_step`.
+
+The update schedule (the contract in docs/design.md): one `train_step` is one
+discriminator/critic update on its own fresh real batch; the generator is
+updated right after every `n_critic`-th discriminator update. While one
+network is updated the other's weights are held fixed (it only passes
+gradients). `fit()` is the training loop, so callbacks, `steps_per_execution`,
+`jit_compile`, distribution strategies and `.keras` checkpoints all work.
+
+Example:
+>>> import numpy as np, keras
+>>> from keras_gan import networks, models
+>>> gan = models.WGANGP(networks.build_mlp_generator(8, (2,), (16,), None),
+...                     networks.build_mlp_discriminator((2,), (16,)),
+...                     latent_dim=8, seed=0)
+>>> gan.compile()        # the paper's Adam(1e-4, 0.5, 0.9)
+>>> history = gan.fit(np.random.randn(256, 2).astype("float32"),
+...                   batch_size=32, epochs=1, verbose=0)
+>>> sorted(history.history)
+['d_loss', 'g_loss', 'gp', 'w_estimate']
+"""
+
+import keras
+import tensorflow as tf
+
+from keras_gan import losses, rng
+from keras_gan._checks import check_choice, check_float, check_int
+
+_PACKAGE = "keras_gan"
+
+
+def _all_layers(model):
+    for layer in getattr(model, "layers", []):
+        yield layer
+        yield from _all_layers(layer)
+
+
+def _static_shape(name, shape):
+    # Keras reports shapes as tuples (or lists of tuples for multi-io models).
+    if isinstance(shape, list):
+        if len(shape) != 1:
+            raise ValueError(
+                f"Expected the {name} to have exactly one input and one "
+                f"output. Received shapes: {shape}")
+        shape = shape[0]
+    return tuple(shape)
+
+
+def _check_networks(generator, discriminator, latent_dim):
+    for name, net in (("generator", generator),
+                      ("discriminator", discriminator)):
+        if not isinstance(net, keras.Model):
+            raise ValueError(
+                f"Expected `{name}` to be a built keras.Model. "
+                f"Received: {name} of type {type(net).__name__}")
+        try:
+            net.input_shape, net.output_shape
+        except (AttributeError, ValueError) as error:
+            raise ValueError(
+                f"Expected `{name}` to be a built keras.Model with known "
+                f"input and output shapes (e.g. a functional model). "
+                f"Received: {net.name} ({error})") from None
+    g_in = _static_shape("generator", generator.input_shape)
+    g_out = _static_shape("generator", generator.output_shape)
+    d_in = _static_shape("discriminator", discriminator.input_shape)
+    d_out = _static_shape("discriminator", discriminator.output_shape)
+    if g_in[1:] != (latent_dim,):
+        raise ValueError(
+            f"Expected `generator` to take inputs of shape (None, "
+            f"{latent_dim}) to match latent_dim={latent_dim}. "
+            f"Received: generator input shape {g_in}")
+    if g_out[1:] != d_in[1:]:
+        raise ValueError(
+            "Expected the generator's output shape to equal the "
+            f"discriminator's input shape. Received: generator output "
+            f"{g_out}, discriminator input {d_in}")
+    if d_out[1:] not in ((1,), ()):
+        raise ValueError(
+            "Expected `discriminator` to output one score per sample, shape "
+            f"(None, 1) or (None,). Received: {d_out}")
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class GAN(keras.Model):
+    """The original GAN (Goodfellow et al. 2014), minimax or non-saturating.
+
+    Args:
+        generator: `keras.Model` mapping `(B, latent_dim)` to samples.
+        discriminator: `keras.Model` mapping samples to logits `(B, 1)`.
+        latent_dim: Size of the noise z ~ N(0, I).
+        loss: `"non_saturating"` (G minimises -log D(G(z)); the default, as
+            used in practice) or `"minimax"` (G minimises log(1 - D(G(z))),
+            the value function as written).
+        n_critic: Discriminator updates per generator update (the paper's
+            k; 1 by default).
+        seed: Optional int seed for the noise (reproducible runs).
+        **kwargs: Passed to `keras.Model` (e.g. `name`).
+
+    Raises:
+        ValueError: on a bad argument, naming it with what was expected and
+            what was received.
+
+    Metrics: `d_loss`, `g_loss` (mean over the epoch's generator updates
+    only), `d_real` = mean D(x) and `d_fake` = mean D(G(z)) as probabilities.
+    """
+
+    LOSSES = ("non_saturating", "minimax")
+    _generator_losses = {
+        "non_saturating": losses.non_saturating_generator_loss,
+        "minimax": losses.minimax_generator_loss,
+    }
+
+    def __init__(self, generator, discriminator, latent_dim,
+                 loss="non_saturating", n_critic=1, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = check_int("latent_dim", latent_dim, 1)
+        self.n_critic = check_int("n_critic", n_critic, 1)
+        self.loss_name = check_choice("loss", loss, set(self.LOSSES))
+        if seed is not None:
+            seed = check_int("seed", seed, 0)
+        _check_networks(generator, discriminator, self.latent_dim)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.seed = seed
+        self.noise_state = rng.make_state(seed)
+        self.d_optimizer = None
+        self.g_optimizer = None
+        self._trackers = {name: keras.metrics.Mean(name=name)
+                          for name in self._metric_names()}
+        self.built = True
+
+    # ---- configuration -------------------------------------------------
+
+    def _metric_names(self):
+        return ("d_loss", "g_loss", "d_real", "d_fake")
+
+    @classmethod
+    def default_optimizers(cls):
+        """The paper defaults: Adam(2e-4, beta_1=0.5) for both (DCGAN)."""
+        return (keras.optimizers.Adam(2e-4, beta_1=0.5),
+                keras.optimizers.Adam(2e-4, beta_1=0.5))
+
+    @property
+    def metrics(self):
+        return list(self._trackers.values())
+
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+        """Sets the two optimizers; other kwargs go to `keras.Model.compile`.
+
+        Args:
+            d_optimizer: Discriminator/critic optimizer (instance, name or
+                config). Defaults to the paper's (see `default_optimizers`).
+            g_optimizer: Generator optimizer; must not be the same object.
+            **kwargs: `jit_compile` (default: True unless `run_eagerly` or a
+                multi-replica strategy), `steps_per_execution`,
+                `run_eagerly`. `optimizer`, `loss` and `metrics` are refused:
+                this model owns its losses and metrics.
+
+        Under the `mixed_float16` policy both optimizers are wrapped in
+        `keras.optimizers.LossScaleOptimizer` (Keras only wraps
+        `self.optimizer`, which a GAN does not use).
+        """
+        for refused in ("optimizer", "loss", "metrics", "loss_weights",
+                        "weighted_metrics"):
+            if refused in kwargs:
+                raise ValueError(
+                    f"`{type(self).__name__}.compile` takes `d_optimizer` and "
+                    f"`g_optimizer`; it owns its losses and metrics. "
+                    f"Received: {refused}={kwargs[refused]!r}")
+        defaults = self.default_optimizers()
+        d_optimizer = keras.optimizers.get(d_optimizer) or defaults[0]
+        g_optimizer = keras.optimizers.get(g_optimizer) or defaults[1]
+        if d_optimizer is g_optimizer:
+            raise ValueError(
+                "Expected two distinct optimizer objects for `d_optimizer` "
+                "and `g_optimizer` (each keeps its own state). Received the "
+                "same object twice.")
+        if keras.mixed_precision.dtype_policy().name == "mixed_float16":
+            d_optimizer, g_optimizer = (
+                opt if isinstance(opt, keras.optimizers.LossScaleOptimizer)
+                else keras.optimizers.LossScaleOptimizer(opt)
+                for opt in (d_optimizer, g_optimizer))
+        run_eagerly = kwargs.get("run_eagerly", False)
+        if kwargs.get("jit_compile", "auto") == "auto":
+            kwargs["jit_compile"] = (
+                not run_eagerly
+                and tf.distribute.get_strategy().num_replicas_in_sync == 1)
+        super().compile(optimizer=None, auto_scale_loss=False, **kwargs)
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self._compile_kwargs = {
+            key: kwargs[key]
+            for key in ("jit_compile", "steps_per_execution", "run_eagerly")
+            if key in kwargs}
+        # Build optimizer state now: no variable creation inside the traced
+        # step, hence no retracing, and `.keras` loading finds every slot.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    def get_compile_config(self):
+        if self.d_optimizer is None:
+            return {}
+        return {
+            "d_optimizer": keras.saving.serialize_keras_object(
+                self.d_optimizer),
+            "g_optimizer": keras.saving.serialize_keras_object(
+                self.g_optimizer),
+            **self._compile_kwargs,
+        }
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        d_optimizer = keras.saving.deserialize_keras_object(
+            config.pop("d_optimizer"))
+        g_optimizer = keras.saving.deserialize_keras_object(
+            config.pop("g_optimizer"))
+        self.compile(d_optimizer, g_optimizer, **config)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(
+                self.discriminator),
+            "latent_dim": self.latent_dim,
+            "n_critic": self.n_critic,
+            "seed": self.seed,
+            **self._own_config(),
+        }
+
+    def _own_config(self):
+        return {"loss": self.loss_name}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+    # ---- forward ---------------------------------------------------------
+
+    def call(self, z, training=False):
+        """Generates samples from noise `z` of shape `(B, latent_dim)`."""
+        return self.generator(z, training=training)
+
+    def sample_noise(self, batch_size):
+        """Draws z ~ N(0, I) of shape `(batch_size, latent_dim)`."""
+        return rng.normal((batch_size, self.latent_dim), self.noise_state)
+
+    # ---- training ----------------------------------------------------------
+
+    def _discriminator_objective(self, real, fake, real_out, fake_out):
+        """Returns (loss, {metric name: value}) for one discriminator step."""
+        loss = losses.gan_discriminator_loss(real_out, fake_out)
+        return loss, {"d_real": tf.reduce_mean(tf.sigmoid(real_out)),
+                      "d_fake": tf.reduce_mean(tf.sigmoid(fake_out))}
+
+    def _generator_objective(self, fake_out):
+        return self._generator_losses[self.loss_name](fake_out)
+
+    @staticmethod
+    def _for_replicas(loss):
+        # Gradients are summed across replicas; dividing the local mean by
+        # the replica count makes the result the mean over the GLOBAL batch.
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        return loss / replicas if replicas > 1 else loss
+
+    def _apply(self, optimizer, tape, loss, variables):
+        scaled = optimizer.scale_loss(self._for_replicas(loss))
+        grads = tape.gradient(scaled, variables)
+        optimizer.apply(grads, variables)
+
+    def _train_discriminator(self, real):
+        batch_size = tf.shape(real)[0]
+        # The generator only supplies samples here: no tape sees it.
+        fake = self.generator(self.sample_noise(batch_size), training=True)
+        variables = self.discriminator.trainable_variables
+        with tf.GradientTape() as tape:
+            real_out = self.discriminator(real, training=True)
+            fake_out = self.discriminator(fake, training=True)
+            loss, extra = self._discriminator_objective(
+                real, fake, real_out, fake_out)
+        self._apply(self.d_optimizer, tape, loss, variables)
+        self._trackers["d_loss"].update_state(loss)
+        for name, value in extra.items():
+            self._trackers[name].update_state(value)
+
+    def _train_generator(self, batch_size):
+        variables = self.generator.trainable_variables
+        with tf.GradientTape() as tape:
+            fake = self.generator(self.sample_noise(batch_size), training=True)
+            fake_out = self.discriminator(fake, training=True)
+            loss = self._generator_objective(fake_out)
+        self._apply(self.g_optimizer, tape, loss, variables)
+        # Logged only here, so critic-only steps never log a fake zero.
+        self._trackers["g_loss"].update_state(loss)
+        return loss
+
+    def train_step(self, data):
+        if self.d_optimizer is None:
+            raise ValueError(
+                f"Call `{type(self).__name__}.compile()` before training.")
+        real = data[0] if isinstance(data, (tuple, list)) else data
+        real = tf.cast(real, tf.float32)
+        self._train_discriminator(real)
+        batch_size = tf.shape(real)[0]
+        if self.n_critic == 1:
+            self._train_generator(batch_size)
+        else:
+            # Iterations already counts the update just made: G follows every
+            # n_critic-th critic update (1-based), as in Algorithm 1 of WGAN.
+            due = tf.equal(self.d_optimizer.iterations % self.n_critic, 0)
+            tf.cond(due, lambda: self._train_generator(batch_size),
+                    lambda: tf.constant(0.0))
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        raise NotImplementedError(
+            "GANs have no validation loss that tracks quality; use "
+            "keras_gan.evaluation (FID, mode coverage) instead of evaluate().")
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class WGAN(GAN):
+    """Wasserstein GAN with weight clipping (Arjovsky et al. 2017).
+
+    Critic loss ``mean f(fake) - mean f(real)``, generator loss
+    ``-mean f(fake)``, `n_critic` critic updates per generator update.
+    Train it with `keras_gan.callbacks.WeightClipping(clip_value=0.01)` and
+    RMSProp(5e-5) (the default from `compile()`), as in the paper.
+
+    Args:
+        generator, discriminator, latent_dim, seed, **kwargs: as for `GAN`.
+            The discriminator (critic) outputs raw scores: no sigmoid.
+        n_critic: Critic updates per generator update (paper: 5).
+
+    Metrics: `d_loss`, `g_loss`, and `w_estimate` = mean f(real) - mean
+    f(fake), the critic's estimate of the Wasserstein distance (up to the
+    Lipschitz constant the clipping implies).
+    """
+
+    def __init__(self, generator, discriminator, latent_dim, n_critic=5,
+                 seed=None, **kwargs):
+        super().__init__(generator, discriminator, latent_dim,
+                         n_critic=n_critic, seed=seed, **kwargs)
+
+    def _metric_names(self):
+        return ("d_loss", "g_loss", "w_estimate")
+
+    def _own_config(self):
+        return {}
+
+    @classmethod
+    def default_optimizers(cls):
+        """The paper defaults: RMSProp(5e-5) for both (no momentum)."""
+        return (keras.optimizers.RMSprop(5e-5),
+                keras.optimizers.RMSprop(5e-5))
+
+    def _discriminator_objective(self, real, fake, real_out, fake_out):
+        loss = losses.wasserstein_discriminator_loss(real_out, fake_out)
+        return loss, {"w_estimate": -loss}
+
+    def _generator_objective(self, fake_out):
+        return losses.wasserstein_generator_loss(fake_out)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class WGANGP(WGAN):
+    """WGAN with gradient penalty (Gulrajani et al. 2017).
+
+    Critic loss ``mean f(fake) - mean f(real) + gp_weight * GP`` with the
+    penalty from `keras_gan.losses.gradient_penalty`. The critic must not use
+    batch normalization (the penalty is per sample); such a critic is refused.
+
+    Args:
+        generator, discriminator, latent_dim, n_critic, seed, **kwargs: as
+            for `WGAN`.
+        gp_weight: lambda (paper: 10).
+
+    Metrics: `d_loss`, `g_loss`, `w_estimate`, `gp` (the unweighted penalty).
+    """
+
+    def __init__(self, generator, discriminator, latent_dim, n_critic=5,
+                 gp_weight=10.0, seed=None, **kwargs):
+        gp_weight = check_float("gp_weight", gp_weight, at_least=0.0)
+        bn = [layer.name for layer in _all_layers(discriminator)
+              if isinstance(layer, keras.layers.BatchNormalization)]
+        if bn:
+            raise ValueError(
+                "Expected a critic without batch normalization for WGAN-GP "
+                "(the gradient penalty is per sample; use layer norm or "
+                f"none). Received: discriminator with BatchNormalization "
+                f"layers {bn}")
+        super().__init__(generator, discriminator, latent_dim,
+                         n_critic=n_critic, seed=seed, **kwargs)
+        self.gp_weight = gp_weight
+
+    def _metric_names(self):
+        return ("d_loss", "g_loss", "w_estimate", "gp")
+
+    def _own_config(self):
+        return {"gp_weight": self.gp_weight}
+
+    @classmethod
+    def default_optimizers(cls):
+        """The released code's Adam(1e-4, beta_1=0.5, beta_2=0.9) for both."""
+        return (keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9),
+                keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9))
+
+    def _discriminator_objective(self, real, fake, real_out, fake_out):
+        w_loss = losses.wasserstein_discriminator_loss(real_out, fake_out)
+        epsilon = rng.uniform(tf.shape(real)[:1], self.noise_state)
+        penalty = losses.gradient_penalty(self.discriminator, real, fake,
+                                          epsilon=epsilon)
+        return (w_loss + self.gp_weight * penalty,
+                {"w_estimate": -w_loss, "gp": penalty})
