@@ -1,0 +1,467 @@
+"""Data for the GANs: MNIST, Fashion-MNIST, user `.npz`, 2-D toys, Stacked MNIST.
+
+Conventions shared with `keras_gan.networks` and `keras_gan.export`: images are
+NHWC; loaders return them as stored (uint8 0..255 or float in [0, 1]) and
+`to_unit_float` / `make_dataset` turn them into float32 in [0, 1], the range
+every image generator outputs. 2-D toy samples are float32 points, unbounded.
+
+Offline behaviour: `load_images("mnist")` uses Keras' cached `mnist.npz` or
+downloads it; without a network it falls back, with one warning line, to the
+5,000 genuine MNIST digits bundled in `keras_gan/data/mnist_sample.npz`. A
+download is only attempted after a 3-second connectivity probe succeeds, so an
+offline machine never waits on a hanging socket.
+
+Example:
+>>> from keras_gan import datasets
+>>> x, y = datasets.load_images("mnist")          # (N, 28, 28, 1) uint8
+>>> ds = datasets.make_dataset(x, batch_size=64, seed=0)
+>>> points = datasets.sample_toy("ring", 1000, seed=0)   # (1000, 2) float32
+"""
+
+import gzip
+import logging
+import math
+import os
+import pathlib
+import socket
+import zipfile
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+IMAGE_DATASETS = ("mnist", "fashion_mnist")
+TOY_DATASETS = ("ring", "grid")
+
+#: The bundled offline sample: x (5000, 28, 28, 1) uint8, y (5000,) uint8.
+MNIST_SAMPLE = pathlib.Path(__file__).resolve().parent / "data" / "mnist_sample.npz"
+
+#: Where Debian's `dataset-fashion-mnist` package installs the idx files.
+SYSTEM_FASHION_MNIST = pathlib.Path("/usr/share/datasets/fashion-mnist")
+
+_KERAS_HOST = ("storage.googleapis.com", 443)
+_PROBE_TIMEOUT = 3.0
+_DOWNLOAD_SOCKET_TIMEOUT = 30.0
+
+#: Mixture centres of the 2-D toys, exactly as published: `ring` = 8
+#: Gaussians at (cos 2 pi i / 8, sin 2 pi i / 8); `grid` = 25 Gaussians on
+#: {-4, -2, 0, 2, 4}^2 (VEEGAN, Srivastava et al. 2017; PacGAN, Lin et al.
+#: 2018).
+TOY_CENTRES = {
+    "ring": np.stack([np.cos(2 * np.pi * np.arange(8) / 8),
+                      np.sin(2 * np.pi * np.arange(8) / 8)], axis=1),
+    "grid": np.array([[i, j] for i in (-4.0, -2.0, 0.0, 2.0, 4.0)
+                      for j in (-4.0, -2.0, 0.0, 2.0, 4.0)]),
+}
+#: Standard deviation of every mixture component, per toy.
+TOY_STD = {"ring": 0.01, "grid": 0.05}
+
+_IDX_TRAIN = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
+
+
+# ---- 2-D toys ------------------------------------------------------------
+
+def sample_toy(name, n, seed=0):
+    """Draws `n` points of a 2-D Gaussian-mixture toy, components equally likely.
+
+    Args:
+        name: `"ring"` (8 modes, std 0.01) or `"grid"` (25 modes, std 0.05).
+        n: Number of points (>= 1).
+        seed: Seed of the NumPy generator (same seed, same points).
+
+    Returns:
+        float32 array of shape `(n, 2)`.
+
+    Raises:
+        ValueError: on an unknown name or a non-positive `n`.
+    """
+    if name not in TOY_CENTRES:
+        raise ValueError(f"Expected a toy name in {sorted(TOY_CENTRES)}. "
+                         f"Received: name={name!r}")
+    n = _positive_int("n", n)
+    rng = np.random.default_rng(seed)
+    centres = TOY_CENTRES[name]
+    modes = rng.integers(0, len(centres), n)
+    points = centres[modes] + TOY_STD[name] * rng.standard_normal((n, 2))
+    return points.astype(np.float32)
+
+
+# ---- images ----------------------------------------------------------------
+
+def to_unit_float(x):
+    """Images as float32 in [0, 1]: uint8 is divided by 255, floats are cast.
+
+    Args:
+        x: uint8 array (0..255) or float array already in [0, 1].
+
+    Returns:
+        float32 array of the same shape.
+    """
+    x = np.asarray(x)
+    if x.dtype == np.uint8:
+        return x.astype(np.float32) / np.float32(255.0)
+    return x.astype(np.float32)
+
+
+def load_images(name, data_dir=None, data_path=None):
+    """Loads a training set of images.
+
+    Exactly one source is used, in this order: `data_path` (a user `.npz`),
+    `data_dir` (a folder of the standard idx files), then the named data set.
+
+    Args:
+        name: `"mnist"` or `"fashion_mnist"` (may be None with `data_path`).
+        data_dir: Folder holding `train-images-idx3-ubyte[.gz]` and
+            `train-labels-idx1-ubyte[.gz]` (MNIST or Fashion-MNIST layout).
+        data_path: `.npz` file with key `x`, an NHWC array (uint8, or float
+            in [0, 1]), and optionally `y`, one int label per image.
+
+    Returns:
+        `(x, y)`: x NHWC uint8 or float32, y int array or None. The named data
+        sets return their 60,000 training images (or the 5,000-digit MNIST
+        sample when offline).
+
+    Raises:
+        ValueError: unknown name; missing, unreadable or malformed files;
+            Fashion-MNIST unavailable offline.
+    """
+    if data_path is not None:
+        return load_npz(data_path)
+    if name not in IMAGE_DATASETS:
+        raise ValueError(f"Expected an image data set in {list(IMAGE_DATASETS)}. "
+                         f"Received: name={name!r}")
+    if data_dir is not None:
+        return load_idx_dir(data_dir)
+    if name == "mnist":
+        return _load_mnist()
+    return _load_fashion_mnist()
+
+
+def _keras_cache_dir():
+    base = os.environ.get("KERAS_HOME") or os.path.join(
+        os.path.expanduser("~"), ".keras")
+    return pathlib.Path(base) / "datasets"
+
+
+def network_available(host=_KERAS_HOST, timeout=_PROBE_TIMEOUT):
+    """True if a TCP connection to `host` opens within `timeout` seconds."""
+    try:
+        with socket.create_connection(host, timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _keras_download(load):
+    # urllib has no timeout of its own: bound every socket operation so a
+    # stalled transfer fails instead of hanging the run.
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(_DOWNLOAD_SOCKET_TIMEOUT)
+    try:
+        (x, y), _ = load()
+    finally:
+        socket.setdefaulttimeout(previous)
+    return x, y
+
+
+def _load_mnist():
+    import keras
+
+    cached = (_keras_cache_dir() / "mnist.npz").is_file()
+    if cached or network_available():
+        try:
+            x, y = _keras_download(keras.datasets.mnist.load_data)
+            return x[..., None], y.astype(np.int64)
+        except Exception as error:  # keras raises a bare Exception offline
+            reason = f"{type(error).__name__}: {error}".splitlines()[0]
+    else:
+        reason = f"no connection to {_KERAS_HOST[0]}"
+    logger.warning(
+        "WARNING: full MNIST unavailable (%s); training on the bundled "
+        "5,000-digit MNIST sample. For all 60,000 digits run once online (Keras "
+        "caches ~/.keras/datasets/mnist.npz) or copy mnist.npz there.", reason)
+    return load_npz(MNIST_SAMPLE)
+
+
+def _load_fashion_mnist():
+    import keras
+
+    cache = _keras_cache_dir() / "fashion-mnist"
+    if _find_idx(cache) is not None:
+        return load_idx_dir(cache)
+    if network_available():
+        try:
+            x, y = _keras_download(keras.datasets.fashion_mnist.load_data)
+            return x[..., None], y.astype(np.int64)
+        except Exception:  # fall through to the system copy
+            pass
+    if _find_idx(SYSTEM_FASHION_MNIST) is not None:
+        return load_idx_dir(SYSTEM_FASHION_MNIST)
+    raise ValueError(
+        "Expected Fashion-MNIST to be downloadable or present locally. "
+        f"Received: no network and no idx files in {cache} or "
+        f"{SYSTEM_FASHION_MNIST}; pass --data-dir DIR with "
+        "train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz "
+        "(e.g. `apt-get install dataset-fashion-mnist`)")
+
+
+# ---- idx files ---------------------------------------------------------------
+
+def _find_idx(folder):
+    folder = pathlib.Path(folder)
+    found = []
+    for stem in _IDX_TRAIN:
+        for candidate in (folder / f"{stem}.gz", folder / stem):
+            if candidate.is_file():
+                found.append(candidate)
+                break
+        else:
+            return None
+    return found
+
+
+def read_idx(path):
+    """Parses one idx file (optionally gzipped) of unsigned bytes.
+
+    The format (LeCun's MNIST page): two zero bytes, type byte 0x08 (uint8),
+    number of dimensions, each dimension as a big-endian uint32, then the data.
+
+    Args:
+        path: File path; names ending in `.gz` are decompressed.
+
+    Returns:
+        uint8 array of the stored shape.
+
+    Raises:
+        ValueError: unreadable file, bad magic number or size mismatch.
+    """
+    path = pathlib.Path(path)
+    try:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as handle:
+            raw = handle.read()
+    except (OSError, EOFError) as error:
+        raise ValueError(f"Expected a readable idx file. Received: {path} "
+                         f"({type(error).__name__}: {error})") from None
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise ValueError(
+            "Expected an idx file of unsigned bytes (magic 0x0000 08 nd). "
+            f"Received: {path} starting with {raw[:4].hex() or 'nothing'}")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if ndim == 0 or len(raw) < header:
+        raise ValueError(f"Expected an idx header with >= 1 dimension. "
+                         f"Received: {path} with ndim={ndim}, {len(raw)} bytes")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big")
+                  for i in range(ndim))
+    if len(raw) - header != math.prod(shape):
+        raise ValueError(
+            f"Expected {math.prod(shape)} data bytes for shape {shape}. "
+            f"Received: {len(raw) - header} in {path}")
+    return np.frombuffer(raw, np.uint8, offset=header).reshape(shape)
+
+
+def load_idx_dir(data_dir):
+    """Loads the training images and labels from a folder of idx files.
+
+    Args:
+        data_dir: Folder with `train-images-idx3-ubyte[.gz]` and
+            `train-labels-idx1-ubyte[.gz]`.
+
+    Returns:
+        `(x, y)`: x uint8 `(N, H, W, 1)`, y int64 `(N,)`.
+
+    Raises:
+        ValueError: missing folder or files, malformed files, or images and
+            labels that do not match.
+    """
+    data_dir = pathlib.Path(data_dir)
+    if not data_dir.is_dir():
+        raise ValueError(f"Expected --data-dir to be a folder. "
+                         f"Received: {data_dir}")
+    files = _find_idx(data_dir)
+    if files is None:
+        raise ValueError(
+            f"Expected {_IDX_TRAIN[0]}.gz and {_IDX_TRAIN[1]}.gz in the data "
+            f"folder. Received: {data_dir} containing "
+            f"{sorted(p.name for p in data_dir.iterdir())[:6]}")
+    x, y = read_idx(files[0]), read_idx(files[1])
+    if x.ndim != 3 or y.ndim != 1 or len(x) != len(y) or len(x) == 0:
+        raise ValueError(
+            "Expected images (N, H, W) and labels (N,) with the same N >= 1. "
+            f"Received: images {x.shape} from {files[0].name}, labels "
+            f"{y.shape} from {files[1].name}")
+    return x[..., None], y.astype(np.int64)
+
+
+# ---- user .npz -------------------------------------------------------------------
+
+def load_npz(path):
+    """Loads and validates a user `.npz` of images.
+
+    Args:
+        path: `.npz` file with key `x`: NHWC array with 1..4 channels, either
+            integers in 0..255 (stored as uint8) or floats in [0, 1]; optional
+            key `y`: one int label per image.
+
+    Returns:
+        `(x, y)`: x uint8 or float32 NHWC, y int64 or None.
+
+    Raises:
+        ValueError: unreadable file, missing `x`, wrong shape, dtype or range.
+    """
+    path = pathlib.Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if "x" not in data.files:
+                raise ValueError(
+                    f"Expected an .npz with key 'x' (NHWC images). Received: "
+                    f"{path} with keys {sorted(data.files)}")
+            x = data["x"]
+            y = data["y"] if "y" in data.files else None
+    except ValueError as error:
+        if "Expected" in str(error):
+            raise
+        raise ValueError(f"Expected a readable .npz file. Received: {path} "
+                         f"({error})") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"Expected a readable .npz file. Received: {path} "
+                         f"({type(error).__name__}: {error})") from None
+    return _check_images(x, path), _check_labels(y, len(x), path)
+
+
+def _check_images(x, source):
+    if x.ndim != 4 or x.shape[0] < 1 or not 1 <= x.shape[-1] <= 4 or min(
+            x.shape[1:3]) < 1:
+        raise ValueError(
+            "Expected images of shape (N, H, W, C) with N >= 1 and 1 <= C <= 4. "
+            f"Received: x of shape {x.shape} in {source}")
+    if np.issubdtype(x.dtype, np.integer) and not np.issubdtype(x.dtype, np.bool_):
+        if x.min() < 0 or x.max() > 255:
+            raise ValueError(
+                "Expected integer images in 0..255. Received: values in "
+                f"[{x.min()}, {x.max()}] in {source}")
+        return x.astype(np.uint8)
+    if np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float32)
+        if not np.all(np.isfinite(x)) or x.min() < 0.0 or x.max() > 1.0:
+            raise ValueError(
+                "Expected float images in [0, 1] (finite). Received: values "
+                f"in [{x.min()}, {x.max()}] in {source}")
+        return x
+    raise ValueError(f"Expected uint8 or float images. Received: dtype "
+                     f"{x.dtype} in {source}")
+
+
+def _check_labels(y, n, source):
+    if y is None:
+        return None
+    if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"Expected integer labels y of shape ({n},). "
+                         f"Received: y {y.dtype} {y.shape} in {source}")
+    return y.astype(np.int64)
+
+
+# ---- Stacked MNIST -----------------------------------------------------------
+
+def stacked_mnist(x, y, n, seed=0):
+    """Stacked MNIST (VEEGAN / PacGAN): three random digits as RGB channels.
+
+    Args:
+        x: MNIST images, uint8 `(N, 28, 28, 1)` or `(N, 28, 28)`.
+        y: Their digit labels `(N,)` in 0..9.
+        n: Number of stacked images to make.
+        seed: Seed of the random digit choice.
+
+    Returns:
+        `(x3, labels)`: uint8 `(n, 28, 28, 3)` and int64 `(n,)` in 0..999 with
+        ``label = 100 * d0 + 10 * d1 + d2`` (channel 0 carries d0).
+
+    Raises:
+        ValueError: on mismatched or missing labels, or a bad `n`.
+    """
+    x = np.asarray(x)
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim != 3 or y is None or np.shape(y) != (len(x),) or len(x) == 0:
+        raise ValueError(
+            "Expected images (N, H, W[, 1]) and labels (N,) with the same N "
+            f">= 1. Received: x {np.shape(x)}, "
+            f"y {None if y is None else np.shape(y)}")
+    n = _positive_int("n", n)
+    y = np.asarray(y).astype(np.int64)
+    index = np.random.default_rng(seed).integers(0, len(x), (n, 3))
+    x3 = np.stack([x[index[:, c]] for c in range(3)], axis=-1)  # (n, H, W, 3)
+    labels = 100 * y[index[:, 0]] + 10 * y[index[:, 1]] + y[index[:, 2]]
+    return x3.astype(np.uint8), labels
+
+
+# ---- tf.data ---------------------------------------------------------------------
+
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+            or value < 1:
+        raise ValueError(f"Expected `{name}` to be an integer >= 1. "
+                         f"Received: {name}={value!r}")
+    return int(value)
+
+
+def make_dataset(x, batch_size, seed=0, start_step=0, prefetch=True):
+    """An endless `tf.data` stream of shuffled batches, float32.
+
+    Each pass over the data is a permutation drawn from ``(seed, pass)``
+    with stateless ops, batched with ``drop_remainder=True``; passes repeat
+    forever; the in-memory array is held once (a cached constant) and only
+    indices are shuffled. Because the order is a pure function of the seed,
+    ``start_step=k`` gives exactly the batches an uninterrupted stream yields
+    from its k-th batch on: a resumed run sees the same data.
+
+    Args:
+        x: Images (uint8 or float in [0, 1], NHWC) or points `(N, D)` float.
+            uint8 is converted to float32 in [0, 1] per batch.
+        batch_size: Global batch size, <= len(x).
+        seed: Shuffle seed.
+        start_step: Number of batches to skip (resume).
+        prefetch: Add `prefetch(AUTOTUNE)`.
+
+    Returns:
+        `tf.data.Dataset` of float32 batches `(batch_size, ...)`.
+
+    Raises:
+        ValueError: if `batch_size` is not in [1, len(x)].
+    """
+    import tensorflow as tf
+
+    x = np.asarray(x)
+    batch_size = _positive_int("batch_size", batch_size)
+    if batch_size > len(x):
+        raise ValueError(f"Expected batch_size <= the number of examples "
+                         f"({len(x)}). Received: batch_size={batch_size}")
+    if start_step < 0:
+        raise ValueError(f"Expected start_step >= 0. Received: {start_step}")
+    n = len(x)
+    per_pass = n // batch_size
+    first_pass, skip = divmod(int(start_step), per_pass)
+    table = tf.constant(x)
+    is_uint8 = x.dtype == np.uint8
+    seed = int(seed)
+
+    def one_pass(pass_index):
+        keys = tf.random.stateless_uniform(
+            [n], seed=tf.stack([tf.constant(seed, tf.int64), pass_index]))
+        order = tf.argsort(keys, stable=True)[:per_pass * batch_size]
+        return tf.data.Dataset.from_tensor_slices(
+            tf.reshape(order, [per_pass, batch_size]))
+
+    def gather(indices):
+        batch = tf.gather(table, indices)
+        if is_uint8:
+            return tf.cast(batch, tf.float32) / 255.0
+        return tf.cast(batch, tf.float32)
+
+    ds = tf.data.Dataset.counter(first_pass, dtype=tf.int64).flat_map(one_pass)
+    ds = ds.skip(skip).map(gather, num_parallel_calls=tf.data.AUTOTUNE,
+                           deterministic=True)
+    if prefetch:
+        ds = ds.prefetch(tf.data.AUTOTUNE)
+    return ds
