@@ -1,0 +1,522 @@
+"""Export a GAN's generator as a SavedModel for TensorFlow Serving.
+
+Layout (what TF Serving's file-system source watches)::
+
+    saved_models/<name>/1/saved_model.pb, variables/, assets.extra/keras_gan.json
+    saved_models/<name>/2/...
+
+Every export gets the next integer version. It is built under a hidden,
+non-numeric temporary directory next to the versions (``.tmp-<version>-
+<host>-<pid>``), which TF Serving ignores, and then renamed into place with a
+single `os.rename`: a version directory either does not exist or is complete,
+an interrupted export never leaves a numeric directory, and an existing version
+is never overwritten.
+
+Signatures (tag ``serve``, method ``tensorflow/serving/predict``, every input
+and output has a leading ``None`` batch dimension):
+
+* ``serving_default``: ``{"z": float32 [None, latent_dim]}`` ->
+  ``{"images": float32 [None, H, W, C]}`` in [0, 1] for image generators
+  (outputs of rank 3 per sample), ``{"samples": float32 [None, ...]}``
+  otherwise (e.g. ``[None, 2]`` for 2-D toy data).
+* ``sample``: ``{"seed": int64 [None]}`` -> ``{"images" | "samples": ...,
+  "z": float32 [None, latent_dim]}``: one sample per seed, with
+  ``z = tf.random.stateless_normal([latent_dim], seed=[seed, 0])``. Each row
+  depends only on its own seed, so TF Serving's request batching (which
+  concatenates the rows of several requests along dimension 0 and splits the
+  outputs back) returns exactly what an unbatched call would; "``n`` samples
+  from seed ``s``" is the request ``seed = [s, s + 1, ..., s + n - 1]``.
+
+Only standard TensorFlow ops are saved: the generator runs in inference mode
+(`training=False`) inside plain `tf.function`s, never with `jit_compile`, so
+the graph carries no ``_XlaMustCompile`` marks even when training used XLA,
+and no ``PyFunc``; `check_serving_graph` verifies this after every export.
+
+Example:
+>>> from keras_gan import networks, export
+>>> generator = networks.build_mlp_generator(latent_dim=8, hidden=(16,))
+>>> path = export.export_generator(generator, "/tmp/saved_models", "mlp")
+>>> path.name.isdigit()
+True
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import re
+import shutil
+import socket
+import sys
+import time
+
+import keras
+import tensorflow as tf
+
+#: Ops that TF Serving cannot run (they call back into a Python interpreter).
+FORBIDDEN_OPS = frozenset({"PyFunc", "PyFuncStateless", "EagerPyFunc"})
+#: Function/node attributes that force XLA compilation at serving time.
+FORBIDDEN_ATTRS = frozenset({"_XlaMustCompile"})
+#: Extra file written next to the SavedModel (TF Serving ignores it).
+METADATA_FILE = "assets.extra/keras_gan.json"
+
+_TMP_PREFIX = ".tmp-"
+_TMP_RE = re.compile(r"^\.tmp-(\d+)-(.+)-(\d+)$")
+
+
+class ExportError(Exception):
+    """An export could not be written (bad destination, bad checkpoint)."""
+
+
+# ---- names and versions --------------------------------------------------
+
+
+def check_name(name):
+    """Validates a model name: one plain directory name.
+
+    Args:
+        name: The model name, e.g. ``"wgan"``.
+
+    Returns:
+        The name.
+
+    Raises:
+        ValueError: if the name is empty, ``.``/``..``, contains a path
+            separator or a NUL byte, or starts with ``.`` (hidden names are
+            reserved for temporary directories).
+    """
+    if (not isinstance(name, str) or not name or name in (".", "..")
+            or "/" in name or "\\" in name or "\0" in name
+            or (os.altsep and os.altsep in name) or name.startswith(".")):
+        raise ValueError(
+            "Expected `name` to be a plain directory name (non-empty, no "
+            "path separators, not '.' or '..', not starting with '.'). "
+            f"Received: name={name!r}")
+    return name
+
+
+def list_versions(model_dir):
+    """Returns the sorted integer versions present under `model_dir`."""
+    model_dir = pathlib.Path(model_dir)
+    if not model_dir.is_dir():
+        return []
+    return sorted(int(p.name) for p in model_dir.iterdir()
+                  if p.name.isdigit() and p.is_dir())
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
+
+
+def _remove_stale_temp_dirs(model_dir):
+    """Deletes temp dirs left by exports from dead processes on this host."""
+    host = socket.gethostname()
+    for path in model_dir.glob(_TMP_PREFIX + "*"):
+        match = _TMP_RE.match(path.name)
+        if (match and path.is_dir() and match.group(2) == host
+                and not _pid_alive(int(match.group(3)))):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+# ---- the serving module --------------------------------------------------
+
+
+def _generator_latent_dim(generator, latent_dim):
+    try:
+        shape = generator.input_shape
+    except (AttributeError, ValueError):
+        shape = None
+    if isinstance(shape, list):
+        if len(shape) != 1:
+            raise ValueError(
+                "Expected `generator` to have exactly one input (z). "
+                f"Received input shapes: {shape}")
+        shape = shape[0]
+    if shape is not None:
+        shape = tuple(shape)
+        if len(shape) != 2 or shape[1] is None:
+            raise ValueError(
+                "Expected `generator` to take z of shape (None, latent_dim). "
+                f"Received: generator input shape {shape}")
+        if latent_dim is not None and latent_dim != shape[1]:
+            raise ValueError(
+                f"Expected `latent_dim` to match the generator's input "
+                f"(None, {shape[1]}). Received: latent_dim={latent_dim}")
+        return int(shape[1])
+    if (latent_dim is None or isinstance(latent_dim, bool)
+            or not isinstance(latent_dim, int) or latent_dim < 1):
+        raise ValueError(
+            "The generator's input shape is unknown: pass `latent_dim` (an "
+            f"int >= 1). Received: latent_dim={latent_dim!r}")
+    return latent_dim
+
+
+class _ServingModule(tf.Module):
+    """Holds the generator's variables and the two serving functions.
+
+    The generator itself is only captured by closures, not tracked as an
+    attribute: the SavedModel then holds the variables and the two traced
+    functions, not Keras' object graph.
+    """
+
+    def __init__(self, generator, latent_dim):
+        super().__init__(name="keras_gan_generator")
+        # The underlying tf.Variables: tf.saved_model.save must track every
+        # resource the functions capture.
+        self.model_variables = [getattr(v, "value", v)
+                                for v in generator.variables]
+        z_spec = tf.TensorSpec([None, latent_dim], tf.float32, name="z")
+        seed_spec = tf.TensorSpec([None], tf.int64, name="seed")
+
+        def run(z):  # (B, latent_dim) -> (B, ...), inference mode
+            return tf.cast(generator(z, training=False), tf.float32)
+
+        out_shape = tf.function(run, autograph=False).get_concrete_function(
+            z_spec).structured_outputs.shape
+        key = "images" if out_shape.rank == 4 else "samples"
+        self.latent_dim = latent_dim
+        self.output_key = key
+        self.output_shape = tuple(out_shape.as_list())
+
+        def generate(z):
+            return {key: run(z)}
+
+        def noise_for_seed(seed):  # one z per seed, independent of the batch
+            return tf.random.stateless_normal(
+                [latent_dim], seed=tf.stack([seed, tf.constant(0, tf.int64)]))
+
+        def sample(seed):
+            z = tf.map_fn(noise_for_seed, seed,
+                          fn_output_signature=tf.TensorSpec([latent_dim],
+                                                            tf.float32))
+            z = tf.reshape(z, [-1, latent_dim])  # (B, latent_dim)
+            return {key: run(z), "z": z}
+
+        # jit_compile left unset: even `jit_compile=False` writes an
+        # `_XlaMustCompile` attribute (= false) into the function defs.
+        self.generate = tf.function(generate, input_signature=[z_spec],
+                                    autograph=False)
+        self.sample = tf.function(sample, input_signature=[seed_spec],
+                                  autograph=False)
+
+
+def serving_functions(generator, latent_dim=None):
+    """Builds the `tf.Module` that `export_generator` saves.
+
+    Args:
+        generator: `keras.Model` mapping `(B, latent_dim)` to samples.
+        latent_dim: Size of z; inferred from the generator when None.
+
+    Returns:
+        `(module, signatures)`: the module and the signature dict for
+        `tf.saved_model.save`.
+    """
+    if not isinstance(generator, keras.Model):
+        raise ValueError(
+            "Expected `generator` to be a keras.Model. "
+            f"Received: generator of type {type(generator).__name__}")
+    latent_dim = _generator_latent_dim(generator, latent_dim)
+    module = _ServingModule(generator, latent_dim)
+    signatures = {
+        "serving_default": module.generate.get_concrete_function(),
+        "sample": module.sample.get_concrete_function(),
+    }
+    return module, signatures
+
+
+# ---- graph checks ----------------------------------------------------------
+
+
+def scan_graph(saved_model_dir):
+    """Lists what would stop TF Serving from running a SavedModel as is.
+
+    Reads ``saved_model.pb`` and scans every node of the graph and of every
+    function in its library for ops that need Python (`FORBIDDEN_OPS`) and
+    for XLA-must-compile marks (`FORBIDDEN_ATTRS`, on nodes or functions).
+
+    Args:
+        saved_model_dir: A SavedModel directory.
+
+    Returns:
+        A list of human-readable findings; empty when the graph is clean.
+    """
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    proto = saved_model_pb2.SavedModel()
+    proto.ParseFromString(
+        (pathlib.Path(saved_model_dir) / "saved_model.pb").read_bytes())
+    findings = []
+
+    def scan_nodes(where, nodes):
+        for node in nodes:
+            if node.op in FORBIDDEN_OPS:
+                findings.append(f"{where}: node {node.name} is a {node.op}")
+            for attr in FORBIDDEN_ATTRS & set(node.attr):
+                findings.append(f"{where}: node {node.name} has {attr}")
+
+    for meta_graph in proto.meta_graphs:
+        graph = meta_graph.graph_def
+        scan_nodes("graph", graph.node)
+        for function in graph.library.function:
+            fname = function.signature.name
+            scan_nodes(f"function {fname}", function.node_def)
+            for attr in FORBIDDEN_ATTRS & set(function.attr):
+                findings.append(f"function {fname} has {attr}")
+    return findings
+
+
+def check_serving_graph(saved_model_dir):
+    """Raises `ExportError` if `scan_graph` finds anything."""
+    findings = scan_graph(saved_model_dir)
+    if findings:
+        raise ExportError(
+            "Expected a SavedModel with only standard TF ops (no PyFunc, no "
+            f"XLA must-compile marks). Received: {'; '.join(findings[:5])}")
+
+
+# ---- export ----------------------------------------------------------------
+
+
+def export_generator(generator, export_dir="saved_models", name="gan", *,
+                     latent_dim=None, version=None, metadata=None):
+    """Writes `generator` to ``export_dir/name/<version>/`` for TF Serving.
+
+    Args:
+        generator: `keras.Model` (a GAN's `.generator`) mapping
+            `(B, latent_dim)` to `(B, H, W, C)` images in [0, 1] or to
+            `(B, D)` samples.
+        export_dir: Base directory of all exports (created if missing).
+        name: Model name: one plain directory name (see `check_name`).
+        latent_dim: Size of z; inferred from the generator's input shape
+            when None (required when the generator has no known input).
+        version: Integer version >= 1; default: one more than the largest
+            existing version (1 for the first export).
+        metadata: Optional JSON-serialisable dict stored in
+            ``assets.extra/keras_gan.json`` (e.g. the source checkpoint).
+
+    Returns:
+        `pathlib.Path` of the new version directory.
+
+    Raises:
+        ValueError: bad `generator`, `name`, `latent_dim` or `version`.
+        ExportError: the version exists already, the destination is not
+            writable, or the saved graph is not servable. Nothing is left
+            behind in any of these cases.
+    """
+    check_name(name)
+    if version is not None and (isinstance(version, bool)
+                                or not isinstance(version, int)
+                                or version < 1):
+        raise ValueError(
+            f"Expected `version` to be an int >= 1 or None. "
+            f"Received: version={version!r}")
+    module, signatures = serving_functions(generator, latent_dim)
+
+    model_dir = pathlib.Path(export_dir) / name
+    try:
+        model_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ExportError(
+            f"Expected a writable export directory. Could not create "
+            f"{model_dir}: {error.strerror or error}") from None
+    if not os.access(model_dir, os.W_OK | os.X_OK):
+        raise ExportError(
+            f"Expected a writable export directory. Received: {model_dir} "
+            "is not writable")
+    _remove_stale_temp_dirs(model_dir)
+
+    existing = list_versions(model_dir)
+    chosen = version if version is not None else max(existing, default=0) + 1
+    if chosen in existing:
+        raise ExportError(
+            f"Expected a new version. Received: version={chosen}, but "
+            f"{model_dir / str(chosen)} exists (versions are never "
+            "overwritten)")
+    tmp = model_dir / (f"{_TMP_PREFIX}{chosen}-{socket.gethostname()}-"
+                       f"{os.getpid()}")
+    try:
+        tf.saved_model.save(
+            module, str(tmp), signatures=signatures,
+            options=tf.saved_model.SaveOptions(
+                experimental_custom_gradients=False))
+        check_serving_graph(tmp)
+        info = {
+            "format": 1,
+            "latent_dim": module.latent_dim,
+            "output_key": module.output_key,
+            "output_shape": list(module.output_shape),
+            "signatures": {
+                "serving_default": {"inputs": {"z": "float32"},
+                                    "outputs": [module.output_key]},
+                "sample": {"inputs": {"seed": "int64"},
+                           "outputs": [module.output_key, "z"]},
+            },
+            "noise": "z = tf.random.stateless_normal([latent_dim], "
+                     "seed=[seed, 0])",
+            "generator": generator.name,
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **(metadata or {}),
+        }
+        meta_path = tmp / METADATA_FILE
+        meta_path.parent.mkdir(exist_ok=True)
+        meta_path.write_text(json.dumps(info, indent=2) + "\n")
+        final = _rename_into_place(tmp, model_dir, chosen, auto=version is None)
+    except OSError as error:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ExportError(
+            f"Could not write the export under {model_dir}: "
+            f"{error.strerror or error}") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def _rename_into_place(tmp, model_dir, version, auto):
+    """Atomically renames `tmp` to the version dir; retries if auto."""
+    for _ in range(100):
+        final = model_dir / str(version)
+        try:
+            # Linux rename(2) refuses a non-empty target, so a concurrent
+            # export of the same version cannot be overwritten.
+            if final.exists():
+                raise FileExistsError(str(final))
+            os.rename(tmp, final)
+            return final
+        except OSError as error:
+            if not final.exists():
+                raise
+            if not auto:
+                raise ExportError(
+                    f"Expected a new version. Received: version={version}, "
+                    f"but {final} exists (versions are never "
+                    "overwritten)") from error
+            version = max(list_versions(model_dir), default=0) + 1
+    raise ExportError(f"Could not find a free version under {model_dir}")
+
+
+# ---- checkpoints and the CLI ----------------------------------------------
+
+_FINAL_NAMES = ("final.keras", "model.keras", "gan.keras")
+
+
+def find_checkpoint(path):
+    """Resolves a `.keras` file or a run directory to one `.keras` file.
+
+    A run directory is searched (top level, then ``checkpoints/``) for
+    ``final.keras``, ``model.keras`` or ``gan.keras``; failing those, for a
+    single ``*.keras`` file.
+
+    Raises:
+        ExportError: no such file, or no unambiguous checkpoint in the dir.
+    """
+    path = pathlib.Path(path)
+    if path.is_file():
+        return path
+    if not path.is_dir():
+        raise ExportError(
+            f"Expected a .keras checkpoint or a run directory. Received: "
+            f"{path} does not exist")
+    for folder in (path, path / "checkpoints"):
+        for final in _FINAL_NAMES:
+            if (folder / final).is_file():
+                return folder / final
+    found = sorted(path.glob("*.keras")) + sorted(
+        path.glob("checkpoints/*.keras"))
+    if len(found) == 1:
+        return found[0]
+    raise ExportError(
+        f"Expected one of {', '.join(_FINAL_NAMES)} or a single *.keras file "
+        f"in the run directory {path}. Received: "
+        f"{[str(p.relative_to(path)) for p in found] or 'no .keras file'}")
+
+
+def load_gan(checkpoint):
+    """Loads a keras_gan model (GAN, WGAN or WGANGP) from a `.keras` file.
+
+    Raises:
+        ExportError: the file is not a loadable `.keras` archive of a
+            keras_gan model.
+    """
+    import keras_gan  # noqa: F401  (registers the serializable classes)
+    from keras_gan.models import GAN
+
+    checkpoint = pathlib.Path(checkpoint)
+    try:
+        model = keras.saving.load_model(checkpoint, compile=False)
+    except Exception as error:  # keras raises many types for bad archives
+        reason = str(error).strip().splitlines()
+        raise ExportError(
+            f"Expected a .keras checkpoint of a keras_gan model (GAN, WGAN, "
+            f"WGANGP). Received: {checkpoint} could not be loaded "
+            f"({type(error).__name__}: {reason[0] if reason else ''})"
+        ) from None
+    if not isinstance(model, GAN):
+        raise ExportError(
+            f"Expected a .keras checkpoint of a keras_gan model (GAN, WGAN, "
+            f"WGANGP). Received: {checkpoint} holds a "
+            f"{type(model).__name__}")
+    return model
+
+
+def export_checkpoint(checkpoint, export_dir="saved_models", name=None,
+                      version=None):
+    """Exports the generator of a `.keras` checkpoint (or run directory).
+
+    Args:
+        checkpoint: A `.keras` file or a run directory (see
+            `find_checkpoint`).
+        export_dir: Base directory of the exports.
+        name: Model name; defaults to the GAN's own name (e.g. ``wgangp``).
+        version: Optional explicit version.
+
+    Returns:
+        The new version directory.
+    """
+    if name is not None:
+        check_name(name)
+    path = find_checkpoint(checkpoint)
+    gan = load_gan(path)
+    return export_generator(
+        gan.generator, export_dir, name or gan.name, latent_dim=gan.latent_dim,
+        version=version,
+        metadata={"source": str(path.resolve()), "model": type(gan).__name__})
+
+
+def main(argv=None):
+    """`python export.py CHECKPOINT [--export-dir D] [--name N]`.
+
+    Returns:
+        0 on success; 2 (one line on stderr, nothing written) on bad input.
+    """
+    parser = argparse.ArgumentParser(
+        prog="export.py",
+        description="Export the generator of a finished keras_gan run as a "
+                    "versioned SavedModel for TensorFlow Serving: "
+                    "EXPORT_DIR/NAME/<next version>/.")
+    parser.add_argument("checkpoint",
+                        help="a .keras checkpoint or a run directory")
+    parser.add_argument("--export-dir", default="saved_models",
+                        help="base directory (default: saved_models)")
+    parser.add_argument("--name", default=None,
+                        help="model name (default: the GAN's name)")
+    parser.add_argument("--version", type=int, default=None,
+                        help="explicit version (default: next integer)")
+    args = parser.parse_args(argv)
+    try:
+        path = export_checkpoint(args.checkpoint, args.export_dir, args.name,
+                                 args.version)
+    except (ValueError, ExportError) as error:
+        message = " ".join(str(error).split())
+        print(f"export.py: error: {message}", file=sys.stderr)
+        return 2
+    print(path)
+    return 0
