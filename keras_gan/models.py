@@ -266,9 +266,15 @@ class GAN(keras.Model):
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         return loss / replicas if replicas > 1 else loss
 
-    def _apply(self, optimizer, tape, loss, variables):
-        scaled = optimizer.scale_loss(self._for_replicas(loss))
-        grads = tape.gradient(scaled, variables)
+    def _scaled(self, optimizer, loss):
+        # Must run inside the tape: an op the tape did not record (the
+        # replica division, the float16 loss scale) cuts the gradient path
+        # and leaves every gradient None.
+        return optimizer.scale_loss(self._for_replicas(loss))
+
+    @staticmethod
+    def _apply(optimizer, tape, scaled_loss, variables):
+        grads = tape.gradient(scaled_loss, variables)
         optimizer.apply(grads, variables)
 
     def _train_discriminator(self, real):
@@ -281,7 +287,8 @@ class GAN(keras.Model):
             fake_out = self.discriminator(fake, training=True)
             loss, extra = self._discriminator_objective(
                 real, fake, real_out, fake_out)
-        self._apply(self.d_optimizer, tape, loss, variables)
+            scaled = self._scaled(self.d_optimizer, loss)
+        self._apply(self.d_optimizer, tape, scaled, variables)
         self._trackers["d_loss"].update_state(loss)
         for name, value in extra.items():
             self._trackers[name].update_state(value)
@@ -292,10 +299,36 @@ class GAN(keras.Model):
             fake = self.generator(self.sample_noise(batch_size), training=True)
             fake_out = self.discriminator(fake, training=True)
             loss = self._generator_objective(fake_out)
-        self._apply(self.g_optimizer, tape, loss, variables)
+            scaled = self._scaled(self.g_optimizer, loss)
+        self._apply(self.g_optimizer, tape, scaled, variables)
         # Logged only here, so critic-only steps never log a fake zero.
         self._trackers["g_loss"].update_state(loss)
         return loss
+
+    def _train_generator_if(self, due, batch_size):
+        """Runs `_train_generator(batch_size)` when the bool tensor `due`."""
+        context = tf.distribute.get_replica_context()
+        strategy = tf.distribute.get_strategy()
+        if context is None or strategy.num_replicas_in_sync == 1:
+            tf.cond(due, lambda: self._train_generator(batch_size),
+                    lambda: tf.constant(0.0))
+            return
+
+        # An optimizer update synchronises the replicas (gradient all-reduce,
+        # `merge_call`), and TensorFlow refuses synchronisation inside a cond
+        # branch run by each replica. So the decision is taken once, in
+        # cross-replica context, and the branch runs the generator step on
+        # every replica with `strategy.run` (`due` is the same on all of
+        # them: it comes from the mirrored iteration counter).
+        def cross_replica(strategy, due, batch_size):
+            def update():
+                strategy.run(self._train_generator, args=(batch_size,))
+                return tf.constant(True)
+
+            due = strategy.experimental_local_results(due)[0]
+            return tf.cond(due, update, lambda: tf.constant(False))
+
+        context.merge_call(cross_replica, args=(due, batch_size))
 
     def train_step(self, data):
         if self.d_optimizer is None:
@@ -311,8 +344,7 @@ class GAN(keras.Model):
             # Iterations already counts the update just made: G follows every
             # n_critic-th critic update (1-based), as in Algorithm 1 of WGAN.
             due = tf.equal(self.d_optimizer.iterations % self.n_critic, 0)
-            tf.cond(due, lambda: self._train_generator(batch_size),
-                    lambda: tf.constant(0.0))
+            self._train_generator_if(due, batch_size)
         return {m.name: m.result() for m in self.metrics}
 
     def test_step(self, data):
