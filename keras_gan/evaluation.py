@@ -16,8 +16,14 @@ computed on the features of a small CNN the project trains itself
 (`scripts/train_classifiers.py`) and ships in `keras_gan/data/`.
 """
 
-import numpy as np
+import json
+import pathlib
 
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_gan import classifiers, datasets
 from keras_gan._checks import check_float, check_int
 
 # Samples per 2-D mode-coverage evaluation in VEEGAN / PacGAN.
@@ -205,3 +211,600 @@ def mode_coverage(samples, centres, std, threshold=3.0):
         "counts": counts.tolist(),
         "num_samples": int(len(samples)),
     }
+
+
+# ---- classifier features: FID, IS, precision / recall -------------------------
+
+class EvaluationError(ValueError):
+    """Bad input to an evaluation (the CLI turns it into exit status 2)."""
+
+
+def _unit_images(name, images, channels=1):
+    images = np.asarray(images)
+    if images.ndim != 4 or images.shape[1:] != (28, 28, channels):
+        raise EvaluationError(
+            f"Expected `{name}` of shape (N, 28, 28, {channels}). Received: "
+            f"shape {images.shape}")
+    if images.dtype == np.uint8:
+        return images.astype(np.float32) / np.float32(255.0)
+    images = images.astype(np.float32)
+    if not np.all(np.isfinite(images)):
+        raise EvaluationError(f"Expected finite `{name}`. Received NaN/inf.")
+    return images
+
+
+def classifier_outputs(images, dataset, batch_size=500):
+    """Features and class probabilities of the shipped classifier.
+
+    Args:
+        images: `(N, 28, 28, 1)` uint8 (0..255) or float in [0, 1].
+        dataset: `"mnist"` or `"fashion_mnist"` (which classifier).
+        batch_size: Inference batch size.
+
+    Returns:
+        `(features, probs)`: float64 `(N, 128)` penultimate activations and
+        float64 `(N, 10)` softmax probabilities.
+    """
+    images = _unit_images("images", images)
+    model = classifiers.load_classifier(dataset)
+    features, probs = [], []
+    for start in range(0, len(images), batch_size):
+        f, logits = model(images[start:start + batch_size], training=False)
+        features.append(np.asarray(f, np.float64))
+        logits = np.asarray(logits, np.float64)
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        probs.append(p / p.sum(axis=1, keepdims=True))
+    return np.concatenate(features), np.concatenate(probs)
+
+
+def feature_statistics(features):
+    """Mean and covariance of features, refusing too few samples.
+
+    Args:
+        features: `(N, d)` array.
+
+    Returns:
+        `(mu (d,), sigma (d, d))`, the unbiased sample covariance.
+
+    Raises:
+        EvaluationError: if `N <= d`: the covariance would be rank deficient
+            and the Frechet distance dominated by that, not by the samples.
+    """
+    features = np.asarray(features, np.float64)
+    if features.ndim != 2:
+        raise EvaluationError(
+            f"Expected features of shape (N, d). Received: {features.shape}")
+    n, d = features.shape
+    if n <= d:
+        raise EvaluationError(
+            f"Too few samples for a {d}x{d} feature covariance: expected at "
+            f"least {d + 1} samples. Received: {n}")
+    return features.mean(axis=0), np.cov(features, rowvar=False)
+
+
+def fid_from_features(features1, features2):
+    """Frechet distance between the Gaussians fitted to two feature sets."""
+    return frechet_distance(*feature_statistics(features1),
+                            *feature_statistics(features2))
+
+
+def inception_score(probs, splits=10):
+    """Inception Score ``exp(E_x KL(p(y|x) || p(y)))`` (Salimans et al. 2016).
+
+    As in the original protocol the samples are cut into `splits` equal
+    parts, p(y) is the mean prediction within a part, and the mean and
+    standard deviation of the per-part scores are reported. With K classes
+    the score lies in [1, K].
+
+    Args:
+        probs: Class probabilities, shape `(N, K)`, rows summing to 1.
+        splits: Number of parts (each must hold at least one sample).
+
+    Returns:
+        `(mean, std)` over the parts, as floats.
+    """
+    probs = np.asarray(probs, np.float64)
+    splits = check_int("splits", splits, 1)
+    if probs.ndim != 2 or len(probs) < splits:
+        raise EvaluationError(
+            f"Expected probabilities of shape (N, K) with N >= splits="
+            f"{splits}. Received: shape {probs.shape}")
+    scores = []
+    for part in np.array_split(probs, splits):
+        marginal = part.mean(axis=0, keepdims=True)
+        # 0 log 0 = 0: zero-probability classes contribute nothing.
+        ratio = np.where(part > 0, part / np.where(marginal > 0, marginal, 1),
+                         1.0)
+        kl = np.sum(part * np.log(ratio), axis=1)
+        scores.append(np.exp(kl.mean()))
+    return float(np.mean(scores)), float(np.std(scores))
+
+
+def _kth_neighbour_radius(features, k, chunk=1024):
+    radii = np.empty(len(features))
+    for start in range(0, len(features), chunk):
+        d = _distances(features[start:start + chunk], features)
+        # Column 0 of the sorted row is the point itself (distance 0).
+        radii[start:start + chunk] = np.partition(d, k, axis=1)[:, k]
+    return radii
+
+
+def _distances(a, b):
+    squared = (np.sum(a * a, 1)[:, None] + np.sum(b * b, 1)[None]
+               - 2.0 * a @ b.T)
+    return np.sqrt(np.clip(squared, 0.0, None))
+
+
+def _inside_manifold(queries, support, radii, chunk=1024):
+    inside = np.empty(len(queries), bool)
+    for start in range(0, len(queries), chunk):
+        d = _distances(queries[start:start + chunk], support)
+        inside[start:start + chunk] = np.any(d <= radii[None], axis=1)
+    return inside
+
+
+def precision_recall(real_features, fake_features, k=3):
+    """Improved precision and recall (Kynkaanniemi et al. 2019).
+
+    Each set's manifold is the union of balls around its points with radius
+    the distance to the point's k-th nearest neighbour in the same set.
+    Precision: fraction of fake points inside the real manifold; recall:
+    fraction of real points inside the fake manifold.
+
+    Args:
+        real_features: `(N, d)` features of real samples.
+        fake_features: `(M, d)` features of generated samples.
+        k: Neighbourhood size (paper: 3).
+
+    Returns:
+        `(precision, recall)` as floats in [0, 1].
+    """
+    k = check_int("k", k, 1)
+    real = np.asarray(real_features, np.float64)
+    fake = np.asarray(fake_features, np.float64)
+    if real.ndim != 2 or fake.ndim != 2 or real.shape[1] != fake.shape[1] \
+            or min(len(real), len(fake)) <= k:
+        raise EvaluationError(
+            f"Expected two feature sets (N, d) with the same d and more than "
+            f"k={k} rows. Received: {real.shape} and {fake.shape}")
+    precision = _inside_manifold(fake, real, _kth_neighbour_radius(real, k))
+    recall = _inside_manifold(real, fake, _kth_neighbour_radius(fake, k))
+    return float(precision.mean()), float(recall.mean())
+
+
+def score_images(fake_images, real_images, dataset, num_samples=None,
+                 seed=0, splits=10, batch_size=500):
+    """Classifier FID (with its real-vs-real floor), IS and precision/recall.
+
+    Draws two disjoint sets of `num_samples` real images, A and B. FID is
+    FID(fake, A); the floor is FID(B, A): same classifier, same sample sizes,
+    so it is the value a perfect generator would get up to noise.
+
+    Args:
+        fake_images: `(N, 28, 28, 1)` generated images in [0, 1].
+        real_images: `(M, 28, 28, 1)` real images, M >= 2 * num_samples.
+        dataset: Which shipped classifier, `"mnist"` or `"fashion_mnist"`.
+        num_samples: Images per set (default: all of `fake_images`).
+        seed: Seed of the real-image draws.
+        splits: IS splits.
+        batch_size: Classifier batch size.
+
+    Returns:
+        A dict: `fid`, `fid_floor` (real vs real), `fid_ratio` (fid /
+        floor), `is_mean`, `is_std`, `is_real_mean` (IS of real set A),
+        `precision`, `recall`, `num_samples`, `classifier_test_accuracy`.
+
+    Raises:
+        EvaluationError: on bad shapes, too few samples, or too few real
+            images for two disjoint sets.
+    """
+    fake_images = _unit_images("fake_images", fake_images)
+    real_images = np.asarray(real_images)
+    _unit_images("real_images", real_images[:1])
+    n = len(fake_images) if num_samples is None else check_int(
+        "num_samples", num_samples, 1)
+    if len(fake_images) < n:
+        raise EvaluationError(
+            f"Expected at least num_samples={n} generated images. Received: "
+            f"{len(fake_images)}")
+    if len(real_images) < 2 * n:
+        raise EvaluationError(
+            f"Expected at least {2 * n} real images for two disjoint sets of "
+            f"{n} (FID and its real-vs-real floor). Received: "
+            f"{len(real_images)}")
+    order = np.random.default_rng(seed).permutation(len(real_images))
+    real_a = real_images[order[:n]]
+    real_b = real_images[order[n:2 * n]]
+    fake_f, fake_p = classifier_outputs(fake_images[:n], dataset, batch_size)
+    a_f, a_p = classifier_outputs(real_a, dataset, batch_size)
+    b_f, _ = classifier_outputs(real_b, dataset, batch_size)
+    stats_a = feature_statistics(a_f)
+    fid = frechet_distance(*feature_statistics(fake_f), *stats_a)
+    floor = frechet_distance(*feature_statistics(b_f), *stats_a)
+    is_mean, is_std = inception_score(fake_p, splits)
+    precision, recall = precision_recall(a_f, fake_f)
+    return {
+        "fid": fid,
+        "fid_floor": floor,
+        "fid_ratio": fid / floor if floor > 0 else float("inf"),
+        "is_mean": is_mean,
+        "is_std": is_std,
+        "is_real_mean": inception_score(a_p, splits)[0],
+        "precision": precision,
+        "recall": recall,
+        "num_samples": n,
+        "classifier_test_accuracy": classifiers.info(dataset)[
+            "test_accuracy"],
+    }
+
+
+# ---- Stacked MNIST --------------------------------------------------------------
+
+STACKED_MNIST_SAMPLES = 26000
+
+
+def stacked_mnist_labels(images, batch_size=2000):
+    """Labels Stacked MNIST images ``100 d0 + 10 d1 + d2`` channel by channel.
+
+    Each channel is classified by the shipped MNIST classifier, so the
+    labels carry its error rate (see `classifiers.info("mnist")`).
+
+    Args:
+        images: `(N, 28, 28, 3)` uint8 or float in [0, 1].
+
+    Returns:
+        int64 `(N,)` labels in 0..999.
+    """
+    images = _unit_images("images", images, channels=3)
+    digits = []
+    for channel in range(3):
+        _, probs = classifier_outputs(images[..., channel:channel + 1],
+                                      "mnist", batch_size)
+        digits.append(np.argmax(probs, axis=1))
+    return 100 * digits[0] + 10 * digits[1] + digits[2]
+
+
+def stacked_mnist_coverage(images):
+    """Modes hit and KL to uniform for Stacked MNIST (VEEGAN / PacGAN).
+
+    The papers score 26,000 samples (`STACKED_MNIST_SAMPLES`); a mode is hit
+    if at least one sample is labelled with it, and the KL is
+    `kl_to_uniform` of the 1,000-bin label histogram.
+
+    Args:
+        images: Generated `(N, 28, 28, 3)` images.
+
+    Returns:
+        A dict with `modes`, `total_modes` (1000), `reverse_kl`,
+        `num_samples`.
+    """
+    labels = stacked_mnist_labels(images)
+    counts = np.bincount(labels, minlength=1000)
+    return {"modes": int(np.count_nonzero(counts)), "total_modes": 1000,
+            "reverse_kl": kl_to_uniform(counts),
+            "num_samples": int(len(labels))}
+
+
+# ---- generators to score: SavedModel exports and run dirs --------------------
+
+class Sampler:
+    """A generator seen as a black box: z (N, latent_dim) -> samples.
+
+    Attributes:
+        latent_dim: Size of z.
+        kind: `"images"` (output `(N, H, W, C)` in [0, 1]) or `"samples"`
+            (output `(N, D)` points).
+        sample_shape: Shape of one output, e.g. `(28, 28, 1)` or `(2,)`.
+        source: Where it was loaded from (for reports).
+        dataset: The data set the run was trained on, if recorded.
+    """
+
+    def __init__(self, fn, latent_dim, kind, sample_shape, source,
+                 dataset=None):
+        self._fn = fn
+        self.latent_dim = latent_dim
+        self.kind = kind
+        self.sample_shape = tuple(sample_shape)
+        self.source = str(source)
+        self.dataset = dataset
+
+    def __call__(self, z):
+        return np.asarray(self._fn(np.asarray(z, np.float32)))
+
+    def sample(self, n, seed=0, batch_size=1000):
+        """`n` outputs for z ~ N(0, I) drawn with numpy from `seed`."""
+        n = check_int("n", n, 1)
+        z = np.random.default_rng(seed).standard_normal(
+            (n, self.latent_dim)).astype(np.float32)
+        return np.concatenate([self(z[i:i + batch_size])
+                               for i in range(0, n, batch_size)])
+
+
+def _keras_sampler(generator, latent_dim, source, dataset=None):
+    shape = tuple(generator.output_shape[1:])
+    kind = "images" if len(shape) == 3 else "samples"
+    return Sampler(lambda z: generator(z, training=False), latent_dim, kind,
+                   shape, source, dataset)
+
+
+def sampler_from_model(model, source="model"):
+    """A `Sampler` over a keras_gan model's (or a bare) generator."""
+    generator = getattr(model, "generator", model)
+    latent_dim = getattr(model, "latent_dim", None) or \
+        int(generator.input_shape[-1])
+    return _keras_sampler(generator, latent_dim, source)
+
+
+def _saved_model_sampler(path):
+    try:
+        loaded = tf.saved_model.load(str(path))
+    except Exception as error:  # noqa: BLE001 - TF raises many types
+        raise EvaluationError(
+            f"Expected a readable SavedModel at {path}. Received: "
+            f"{type(error).__name__}: {str(error).splitlines()[0]}") from None
+    signature = getattr(loaded, "signatures", {}).get("serving_default")
+    if signature is None:
+        raise EvaluationError(
+            f"Expected a `serving_default` signature in the SavedModel at "
+            f"{path}. Received signatures: "
+            f"{sorted(getattr(loaded, 'signatures', {}))}")
+    _, inputs = signature.structured_input_signature
+    outputs = signature.structured_outputs
+    z_spec = inputs.get("z")
+    out_key = next((k for k in ("images", "samples") if k in outputs), None)
+    if z_spec is None or z_spec.shape.rank != 2 or z_spec.shape[1] is None \
+            or out_key is None or z_spec.dtype != tf.float32:
+        raise EvaluationError(
+            f"Expected `serving_default` to map {{'z': float32 [None, "
+            f"latent_dim]}} to {{'images' | 'samples': ...}}. Received: "
+            f"inputs {dict(inputs)}, outputs {sorted(outputs)}")
+    latent_dim = int(z_spec.shape[1])
+    sample_shape = outputs[out_key].shape[1:]
+    if not sample_shape.is_fully_defined():
+        sample_shape = signature(z=tf.zeros((1, latent_dim)))[out_key].shape[1:]
+    kind = "images" if len(sample_shape) == 3 else "samples"
+
+    def run(z):
+        return signature(z=tf.constant(z))[out_key].numpy()
+
+    # Keep `loaded` alive: the signature's variables belong to it.
+    run.loaded = loaded
+    return Sampler(run, latent_dim, kind, tuple(sample_shape), path)
+
+
+def _newest_version(path):
+    versions = [p for p in path.iterdir() if p.is_dir() and p.name.isdigit()
+                and (p / "saved_model.pb").exists()]
+    return max(versions, key=lambda p: int(p.name)) if versions else None
+
+
+def load_sampler(path):
+    """Loads what `evaluate.py` scores.
+
+    Accepts a SavedModel version directory (`saved_models/<name>/<version>`,
+    scored only through its `serving_default` signature), a model directory
+    holding numbered versions (the newest is used), a `.keras` checkpoint, or
+    a training run directory (the newest `.keras` checkpoint in it; its
+    `config.json` names the data set).
+
+    Args:
+        path: A path as above.
+
+    Returns:
+        A `Sampler`.
+
+    Raises:
+        EvaluationError: if nothing scoreable is found or the SavedModel
+            lacks the expected signature.
+    """
+    path = pathlib.Path(path)
+    if not path.exists():
+        raise EvaluationError(f"Expected an existing path. Received: {path}")
+    if path.is_dir() and (path / "saved_model.pb").exists():
+        return _saved_model_sampler(path)
+    if path.is_dir() and _newest_version(path) is not None:
+        return _saved_model_sampler(_newest_version(path))
+    dataset = None
+    checkpoint = path
+    if path.is_dir():
+        config = path / "config.json"
+        if config.exists():
+            try:
+                dataset = json.loads(config.read_text()).get("dataset")
+            except (ValueError, AttributeError):
+                dataset = None
+        checkpoints = sorted(path.rglob("*.keras"),
+                             key=lambda p: p.stat().st_mtime)
+        if not checkpoints:
+            raise EvaluationError(
+                f"Expected a SavedModel (saved_model.pb), a folder of "
+                f"numbered SavedModel versions or a run dir with a .keras "
+                f"checkpoint. Received: {path} (none of these)")
+        checkpoint = checkpoints[-1]
+    if checkpoint.suffix != ".keras":
+        raise EvaluationError(
+            f"Expected a SavedModel directory, a run dir or a .keras file. "
+            f"Received: {path}")
+    import keras_gan.models  # noqa: F401 - registers the GAN classes
+
+    try:
+        model = keras.saving.load_model(checkpoint, compile=False)
+    except Exception as error:  # noqa: BLE001
+        raise EvaluationError(
+            f"Expected a loadable keras_gan checkpoint. Received: "
+            f"{checkpoint} ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''})") from None
+    sampler = sampler_from_model(model, checkpoint)
+    sampler.dataset = dataset
+    return sampler
+
+
+# ---- training callbacks ------------------------------------------------------------
+
+class _EveryK(keras.callbacks.Callback):
+    """Runs `_measure` on the first epoch, every `every` epochs and the last.
+
+    Logging on the first epoch matters: `CSVLogger` fixes its columns from
+    the first epoch's logs (later epochs without the key get "NA").
+    """
+
+    def __init__(self, every):
+        super().__init__()
+        self.every = check_int("every", every, 1)
+
+    def _due(self, epoch):
+        last = self.params.get("epochs") if self.params else None
+        return epoch == 0 or (epoch + 1) % self.every == 0 or \
+            (last is not None and epoch + 1 == last)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None and self._due(epoch):
+            logs.update(self._measure())
+
+
+class FIDCallback(_EveryK):
+    """Logs classifier FID into the epoch logs every `every` epochs.
+
+    Put it BEFORE `CSVLogger` / `TensorBoard` in the callbacks list: they
+    read the same logs dict afterwards, so `fid` lands in the CSV and in
+    TensorBoard. The noise is fixed (seeded), so successive values differ
+    only because the generator changed.
+
+    Args:
+        real_images: Real images `(M, 28, 28, 1)`, M >= `num_samples`.
+        dataset: Which classifier, `"mnist"` or `"fashion_mnist"`.
+        every: Epoch period (plus the first and the last epoch).
+        num_samples: Generated and real images per FID (> 128).
+        seed: Seed of the noise and of the real-image draw.
+
+    Example:
+    ```python
+    fid = FIDCallback(x_train, "mnist", every=5, num_samples=1000)
+    gan.fit(ds, epochs=50, callbacks=[fid, keras.callbacks.CSVLogger("log.csv")])
+    ```
+    """
+
+    def __init__(self, real_images, dataset, every=1, num_samples=1000,
+                 seed=0):
+        super().__init__(every)
+        self.dataset = dataset
+        self.num_samples = check_int("num_samples", num_samples, 2)
+        real_images = np.asarray(real_images)
+        if len(real_images) < self.num_samples:
+            raise EvaluationError(
+                f"Expected at least num_samples={self.num_samples} real "
+                f"images. Received: {len(real_images)}")
+        rows = np.random.default_rng(seed).permutation(len(real_images))
+        features, _ = classifier_outputs(
+            real_images[rows[:self.num_samples]], dataset)
+        self.real_statistics = feature_statistics(features)
+        self.seed = seed
+
+    def _measure(self):
+        fake = sampler_from_model(self.model).sample(self.num_samples,
+                                                     self.seed)
+        features, _ = classifier_outputs(fake, self.dataset)
+        return {"fid": frechet_distance(*feature_statistics(features),
+                                        *self.real_statistics)}
+
+
+class ModeCoverageCallback(_EveryK):
+    """Logs `modes`, `high_quality` and `reverse_kl` on a 2-D toy.
+
+    Args:
+        centres: Mixture centres `(K, 2)`.
+        std: Component standard deviation.
+        every: Epoch period (plus the first and the last epoch).
+        num_samples: Samples per measurement (2,500 in the papers).
+        seed: Seed of the fixed noise.
+    """
+
+    def __init__(self, centres, std, every=1, num_samples=TOY_EVAL_SAMPLES,
+                 seed=0):
+        super().__init__(every)
+        self.centres = np.asarray(centres, np.float64)
+        self.std = check_float("std", std, greater_than=0.0)
+        self.num_samples = check_int("num_samples", num_samples, 1)
+        self.seed = seed
+
+    def _measure(self):
+        samples = sampler_from_model(self.model).sample(self.num_samples,
+                                                        self.seed)
+        result = mode_coverage(samples, self.centres, self.std)
+        return {key: float(result[key])
+                for key in ("modes", "high_quality", "reverse_kl")}
+
+
+# ---- one call for the CLI ------------------------------------------------------------
+
+EVAL_DATASETS = ("mnist", "fashion_mnist", "stacked_mnist", "ring", "grid")
+_EXPECTED = {"mnist": ("images", (28, 28, 1)),
+             "fashion_mnist": ("images", (28, 28, 1)),
+             "stacked_mnist": ("images", (28, 28, 3)),
+             "ring": ("samples", (2,)), "grid": ("samples", (2,))}
+DEFAULT_IMAGE_SAMPLES = 2000
+
+
+def evaluate_sampler(sampler, dataset, num_samples=None, seed=0,
+                     data_dir=None):
+    """Scores a generator on a data set with the metric that fits it.
+
+    * `mnist`, `fashion_mnist`: `score_images` (classifier FID with its
+      real-vs-real floor, IS, precision/recall); `num_samples` defaults to
+      2,000 generated images against two disjoint sets of 2,000 real ones.
+    * `ring`, `grid`: `mode_coverage` on 2,500 samples (default).
+    * `stacked_mnist`: `stacked_mnist_coverage` on 26,000 samples (default).
+
+    Args:
+        sampler: A `Sampler` (see `load_sampler`, `sampler_from_model`).
+        dataset: One of `EVAL_DATASETS`.
+        num_samples: Generated samples; see above for defaults.
+        seed: Seed of the noise (and of the real-image draws).
+        data_dir: Folder of idx files for the real images (optional).
+
+    Returns:
+        A JSON-ready dict: `dataset`, `source`, `num_samples`, `seed` and the
+        metrics.
+
+    Raises:
+        EvaluationError: if the data set does not match the generator's
+            output, or on too few samples.
+    """
+    if dataset not in _EXPECTED:
+        raise EvaluationError(
+            f"Expected a data set in {list(EVAL_DATASETS)}. Received: "
+            f"{dataset!r}")
+    kind, shape = _EXPECTED[dataset]
+    if (sampler.kind, sampler.sample_shape) != (kind, shape):
+        raise EvaluationError(
+            f"Expected a generator of {kind} of shape {shape} for "
+            f"dataset={dataset!r}. Received: {sampler.kind} of shape "
+            f"{sampler.sample_shape} from {sampler.source}")
+    if num_samples is not None:
+        num_samples = check_int("num_samples", num_samples, 1)
+    result = {"dataset": dataset, "source": sampler.source, "seed": seed}
+    if dataset in ("ring", "grid"):
+        n = num_samples or TOY_EVAL_SAMPLES
+        result.update(mode_coverage(sampler.sample(n, seed),
+                                    datasets.TOY_CENTRES[dataset],
+                                    datasets.TOY_STD[dataset]))
+        result["std"] = datasets.TOY_STD[dataset]
+    elif dataset == "stacked_mnist":
+        n = num_samples or STACKED_MNIST_SAMPLES
+        result.update(stacked_mnist_coverage(sampler.sample(n, seed)))
+    else:
+        n = num_samples or DEFAULT_IMAGE_SAMPLES
+        if n <= 128:
+            raise EvaluationError(
+                f"Too few samples for a 128x128 feature covariance: expected "
+                f"num_samples >= 129. Received: {n}")
+        real, _ = datasets.load_images(dataset, data_dir=data_dir)
+        if len(real) < 2 * n:
+            raise EvaluationError(
+                f"Expected at least {2 * n} real {dataset} images for FID "
+                f"and its real-vs-real floor with num_samples={n}. "
+                f"Received: {len(real)} (lower --num-samples)")
+        result.update(score_images(sampler.sample(n, seed), real, dataset,
+                                   num_samples=n, seed=seed + 1))
+    return result

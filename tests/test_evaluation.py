@@ -117,3 +117,169 @@ def test_mode_coverage_rejects_bad_shapes():
         evaluation.mode_coverage(np.zeros((4, 3)), RING, std=0.02)
     with pytest.raises(ValueError, match="std"):
         evaluation.mode_coverage(np.zeros((4, 2)), RING, std=0.0)
+
+
+# ---- classifier metrics -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def mnist_digits():
+    from keras_gan import classifiers
+    with np.load(classifiers.DATA_DIR / "mnist_sample.npz") as data:
+        return data["x"], data["y"].astype(np.int64)
+
+
+def test_shipped_mnist_classifier_reproduces_its_recorded_test_accuracy(
+        mnist_digits):
+    from keras_gan import classifiers
+    info = classifiers.info("mnist")
+    x, y = mnist_digits
+    # The held-out split of scripts/train_classifiers.py.
+    test = np.random.default_rng(info["seed"]).permutation(len(x))[
+        :info["num_test"]]
+    _, probs = evaluation.classifier_outputs(x[test], "mnist")
+    np.testing.assert_allclose(np.mean(probs.argmax(1) == y[test]),
+                               info["test_accuracy"], atol=1e-3)
+    np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-6)
+
+
+def test_classifier_fid_real_vs_real_small_real_vs_noise_large(mnist_digits):
+    x, _ = mnist_digits
+    order = np.random.default_rng(0).permutation(len(x))
+    real_a, real_b = x[order[:300]], x[order[300:600]]
+    noise = np.random.default_rng(1).uniform(
+        size=(300, 28, 28, 1)).astype(np.float32)
+    features_a, _ = evaluation.classifier_outputs(real_a, "mnist")
+    features_b, _ = evaluation.classifier_outputs(real_b, "mnist")
+    features_n, probs_n = evaluation.classifier_outputs(noise, "mnist")
+    real_vs_real = evaluation.fid_from_features(features_a, features_b)
+    real_vs_noise = evaluation.fid_from_features(features_a, features_n)
+    # Measured: 7.4 and 292.5 (300 samples each).
+    assert 2.0 < real_vs_real < 15.0
+    assert 150.0 < real_vs_noise < 1000.0
+    # Noise images all look alike to the classifier: IS close to 1.
+    assert 1.0 <= evaluation.inception_score(probs_n)[0] < 1.2
+
+
+def test_score_images_reports_floor_and_ratio(mnist_digits):
+    x, y = mnist_digits
+    x = x[np.random.default_rng(5).permutation(len(x))]  # stored by label
+    result = evaluation.score_images(x[:150], x[150:1000], "mnist",
+                                     num_samples=150, seed=3)
+    np.testing.assert_allclose(result["fid_ratio"],
+                               result["fid"] / result["fid_floor"])
+    assert result["num_samples"] == 150
+    # Generated = real digits: FID is of the order of the floor.
+    assert 0.3 < result["fid_ratio"] < 3.0
+    assert 0.5 < result["precision"] <= 1.0 and 0.5 < result["recall"] <= 1.0
+    # A "generator" that only draws zeros (mode collapse) is far above it,
+    # and its IS is that of one class.
+    zeros = mnist_digits[0][mnist_digits[1] == 0][:150]
+    collapsed = evaluation.score_images(zeros, x[150:1000], "mnist",
+                                        num_samples=150, seed=3)
+    assert 5.0 < collapsed["fid_ratio"] < 100.0
+    assert 1.0 <= collapsed["is_mean"] < 1.5
+    assert 0.0 <= collapsed["recall"] < 0.3
+    with pytest.raises(evaluation.EvaluationError, match="at least 129"):
+        evaluation.score_images(x[:100], x[100:400], "mnist")
+    with pytest.raises(evaluation.EvaluationError, match="disjoint"):
+        evaluation.score_images(x[:200], x[200:500], "mnist")
+
+
+def test_inception_score_known_values_and_bounds():
+    one_hot = np.eye(10)[np.arange(1000) % 10]
+    np.testing.assert_allclose(evaluation.inception_score(one_hot),
+                               (10.0, 0.0), atol=1e-9)
+    constant = np.full((1000, 10), 0.1)
+    np.testing.assert_allclose(evaluation.inception_score(constant),
+                               (1.0, 0.0), atol=1e-12)
+    # Two equiprobable confident classes: IS = 2.
+    two = np.eye(10)[np.arange(1000) % 2]
+    np.testing.assert_allclose(evaluation.inception_score(two, splits=1)[0],
+                               2.0, rtol=1e-12)
+    random = np.random.default_rng(0).dirichlet(np.full(10, 0.3), 500)
+    score = evaluation.inception_score(random)[0]
+    assert 1.0 <= score <= 10.0
+
+
+def test_precision_recall_identical_and_disjoint_sets():
+    points = np.random.default_rng(0).normal(size=(200, 4))
+    np.testing.assert_allclose(
+        evaluation.precision_recall(points, points), (1.0, 1.0))
+    np.testing.assert_allclose(
+        evaluation.precision_recall(points, points + 100.0), (0.0, 0.0))
+
+
+def test_stacked_mnist_labels_and_coverage(mnist_digits):
+    from keras_gan import classifiers, datasets
+    x, y = mnist_digits
+    held_out = np.random.default_rng(classifiers.info("mnist")["seed"]) \
+        .permutation(len(x))[:1000]
+    x3, labels = datasets.stacked_mnist(x[held_out], y[held_out], 1500,
+                                        seed=0)
+    predicted = evaluation.stacked_mnist_labels(x3)
+    # 98.5% per channel, so about 0.985^3 = 95.6% of the triples.
+    assert 0.92 < np.mean(predicted == labels) <= 1.0
+    result = evaluation.stacked_mnist_coverage(x3)
+    true_modes = len(np.unique(labels))
+    assert result["total_modes"] == 1000 and result["num_samples"] == 1500
+    assert abs(result["modes"] - true_modes) <= 0.05 * true_modes
+    with pytest.raises(evaluation.EvaluationError, match=r"28, 28, 3"):
+        evaluation.stacked_mnist_labels(x[:4])
+
+
+# ---- training callbacks -------------------------------------------------------------
+
+def test_callbacks_log_metrics_into_csv(tmp_path, mnist_digits):
+    import csv
+
+    import keras
+
+    from keras_gan import GAN, datasets, networks
+    x, _ = mnist_digits
+    x = x[np.random.default_rng(5).permutation(len(x))]  # stored by label
+    images = datasets.to_unit_float(x[:256])
+    gan = GAN(networks.build_mlp_generator(4, (28, 28, 1), (16,)),
+              networks.build_mlp_discriminator((28, 28, 1), (16,)),
+              latent_dim=4, seed=0)
+    gan.compile(jit_compile=False)  # XLA compilation costs more than it saves
+    fid = evaluation.FIDCallback(x[:300], "mnist", every=3, num_samples=150)
+    log = tmp_path / "log.csv"
+    gan.fit(images, batch_size=64, epochs=4, verbose=0,
+            callbacks=[fid, keras.callbacks.CSVLogger(str(log))])
+    rows = list(csv.DictReader(log.open()))
+    assert [row["epoch"] for row in rows] == ["0", "1", "2", "3"]
+    # Logged at the first epoch, at every 3rd and at the last.
+    assert rows[1]["fid"] == "NA"
+    assert float(rows[0]["fid"]) > 0 and float(rows[2]["fid"]) > 0
+    final = float(rows[3]["fid"])
+    fake = evaluation.sampler_from_model(gan).sample(150, seed=0)
+    expected = evaluation.fid_from_features(
+        evaluation.classifier_outputs(fake, "mnist")[0],
+        evaluation.classifier_outputs(
+            x[:300][np.random.default_rng(0).permutation(300)[:150]],
+            "mnist")[0])
+    np.testing.assert_allclose(final, expected, rtol=1e-4)
+    assert final > 50.0  # three epochs of a width-16 MLP: far from digits
+
+
+def test_mode_coverage_callback_matches_direct_measurement():
+    import keras
+
+    from keras_gan import GAN, datasets, networks
+    gan = GAN(networks.build_mlp_generator(2, (2,), (16,), None),
+              networks.build_mlp_discriminator((2,), (16,)),
+              latent_dim=2, seed=0)
+    gan.compile(jit_compile=False)
+    callback = evaluation.ModeCoverageCallback(
+        datasets.TOY_CENTRES["grid"], datasets.TOY_STD["grid"],
+        num_samples=500)
+    history = gan.fit(datasets.sample_toy("grid", 256, seed=0),
+                      batch_size=32, epochs=1, verbose=0,
+                      callbacks=[callback])
+    samples = evaluation.sampler_from_model(gan).sample(500, seed=0)
+    direct = evaluation.mode_coverage(samples, datasets.TOY_CENTRES["grid"],
+                                      datasets.TOY_STD["grid"])
+    assert history.history["modes"] == [float(direct["modes"])]
+    np.testing.assert_allclose(history.history["high_quality"],
+                               [direct["high_quality"]])
+    assert isinstance(callback, keras.callbacks.Callback)
