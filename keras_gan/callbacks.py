@@ -1,5 +1,9 @@
 """Training callbacks."""
 
+import math
+import os
+import pathlib
+
 import keras
 
 from keras_gan._checks import check_float
@@ -93,3 +97,292 @@ class WeightClipping(keras.callbacks.Callback):
         # callback traces a step that does not.
         self.model.train_function = None
 
+
+
+# ---- run outputs: checkpoints, pictures, fault guard ------------------------
+
+def _finite_logs(logs):
+    """Returns the names of non-finite values in `logs` (empty if all good)."""
+    bad = []
+    for name, value in (logs or {}).items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            continue
+        if not math.isfinite(number):
+            bad.append(f"{name}={number}")
+    return bad
+
+
+class NonFiniteGuard(keras.callbacks.Callback):
+    """Stops training at the first NaN/Inf metric and remembers where.
+
+    Checked after every executed batch (the metrics are running means, so a
+    single non-finite loss makes the epoch's value non-finite too).
+    `AtomicCheckpoint` consults `failure` and does not overwrite the last good
+    checkpoint with a broken model.
+
+    Attributes:
+        failure: None, or a one-line description (epoch, step, values).
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.failure = None
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.failure is not None:
+            return
+        bad = _finite_logs(logs)
+        if bad:
+            step = int(self.model.d_optimizer.iterations)
+            self.failure = (f"non-finite loss at epoch {self._epoch + 1}, "
+                            f"critic step {step}: {', '.join(bad)}")
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.on_train_batch_end(None, logs)
+
+
+class AtomicCheckpoint(keras.callbacks.Callback):
+    """Saves the whole model as `.keras` after every good epoch, atomically.
+
+    The model is written to a hidden temporary `.keras` file in the same
+    folder, flushed to disk and renamed over `path` (`os.replace`), so `path`
+    always holds a complete checkpoint: the old one or the new one. The
+    checkpoint carries both networks, both optimizers (whose `iterations`
+    count the completed steps) and the noise stream, so a run restored from it
+    continues exactly.
+
+    Args:
+        path: Destination ending in `.keras`.
+        guard: Optional `NonFiniteGuard`; no save after it tripped.
+    """
+
+    def __init__(self, path, guard=None):
+        super().__init__()
+        self.path = str(path)
+        if not self.path.endswith(".keras"):
+            raise ValueError(f"Expected a checkpoint path ending in .keras. "
+                             f"Received: {self.path}")
+        self.guard = guard
+        self.saved_epoch = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.guard is not None and self.guard.failure is not None:
+            return
+        if _finite_logs(logs):
+            return
+        folder, name = os.path.split(self.path)
+        tmp = os.path.join(folder, f".{name[:-6]}.tmp-{os.getpid()}.keras")
+        try:
+            self.model.save(tmp)
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        self.saved_epoch = epoch + 1
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Draws samples from FIXED noise after every epoch (comparable epochs).
+
+    For images: a grid PNG per epoch (``<folder>/epoch_0001.png``, ...). For
+    2-D data: a scatter of generated vs real points per epoch. Optionally the
+    same picture goes to TensorBoard as an image summary (`log_dir`).
+
+    Args:
+        noise: Fixed `(N, latent_dim)` float32 noise.
+        folder: Folder of the per-epoch PNGs.
+        real_points: For 2-D data, `(M, 2)` real points to draw with the fake
+            ones; None for images.
+        centres: Optional `(K, 2)` mixture centres for the scatter.
+        log_dir: Optional TensorBoard log dir for image summaries.
+    """
+
+    def __init__(self, noise, folder, real_points=None, centres=None,
+                 log_dir=None):
+        super().__init__()
+        self.noise = noise
+        self.folder = folder
+        self.real_points = real_points
+        self.centres = centres
+        self.log_dir = log_dir
+        self._writer = None
+
+    def generate(self):
+        """Generator outputs for the fixed noise, as a float32 NumPy array."""
+        import numpy as np
+
+        out = self.model.generator.predict(self.noise, verbose=0,
+                                           batch_size=len(self.noise))
+        return np.asarray(out, np.float32)
+
+    def write(self, path, title):
+        """Writes the picture for the current weights to `path`."""
+        from keras_gan import plotting
+
+        samples = self.generate()
+        if self.real_points is not None:
+            plotting.save_scatter(self.real_points, samples, path, title,
+                                  centres=self.centres)
+        else:
+            plotting.save_image_grid(samples, path)
+        return samples
+
+    def on_epoch_end(self, epoch, logs=None):
+        path = os.path.join(self.folder, f"epoch_{epoch + 1:04d}.png")
+        samples = self.write(path, f"epoch {epoch + 1}")
+        if self.log_dir is not None:
+            self._summary(samples, path, epoch + 1)
+
+    def _summary(self, samples, path, step):
+        import tensorflow as tf
+
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(
+                os.path.join(self.log_dir, "samples"))
+        png = tf.io.read_file(path)
+        height, width = tf.unstack(tf.shape(tf.io.decode_png(png))[:2])
+        write_image_summary(self._writer, "samples", png, width, height, step)
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def _plugin_metadata(plugin_name):
+    from tensorflow.core.framework import summary_pb2
+
+    return summary_pb2.SummaryMetadata(
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(
+            plugin_name=plugin_name))
+
+
+def write_scalar_summary(writer, name, value, step):
+    """Writes a TensorBoard scalar with TF core ops only.
+
+    `tf.summary.scalar` needs the separate `tensorboard` package; the event
+    record written here (float32 tensor, plugin "scalars") is what it would
+    write, so TensorBoard shows it the same way.
+    """
+    import tensorflow as tf
+
+    with writer.as_default():
+        tf.summary.write(name, tf.constant(float(value), tf.float32),
+                         step=step, metadata=_plugin_metadata("scalars"))
+    writer.flush()
+
+
+def write_image_summary(writer, name, png, width, height, step):
+    """Writes one PNG as a TensorBoard image summary (plugin "images").
+
+    The tensor is ``[width, height, png bytes]`` as strings, the layout of
+    `tf.summary.image`, which itself needs the `tensorboard` package.
+    """
+    import tensorflow as tf
+
+    tensor = tf.stack([tf.strings.as_string(width),
+                       tf.strings.as_string(height), png])
+    with writer.as_default():
+        tf.summary.write(name, tensor, step=step,
+                         metadata=_plugin_metadata("images"))
+    writer.flush()
+
+
+class ScalarLogger(keras.callbacks.Callback):
+    """Epoch metrics as TensorBoard scalars in ``<log_dir>/train``.
+
+    Args:
+        log_dir: TensorBoard log folder.
+    """
+
+    def __init__(self, log_dir):
+        super().__init__()
+        self.log_dir = log_dir
+        self._writer = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        import tensorflow as tf
+
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(
+                os.path.join(self.log_dir, "train"))
+        for name, value in (logs or {}).items():
+            write_scalar_summary(self._writer, f"epoch_{name}", value,
+                                 epoch + 1)
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+class CSVLog(keras.callbacks.Callback):
+    """One row of metrics per epoch in a CSV file, rewritten atomically.
+
+    Like `keras.callbacks.CSVLogger` (columns ``epoch`` then the metrics in
+    sorted order, epochs counted from 0), but the whole file is written to a
+    temporary name and renamed after every epoch, so a killed run never leaves
+    a torn line, and no empty ``val_*`` columns (a GAN has no validation
+    loss).
+
+    Args:
+        path: The CSV file.
+        rows: Rows of earlier epochs to keep (for a resumed run), each a dict
+            with ``epoch`` and the metrics.
+    """
+
+    def __init__(self, path, rows=None):
+        super().__init__()
+        self.path = path
+        self.rows = [dict(row) for row in (rows or [])]
+
+    def on_epoch_end(self, epoch, logs=None):
+        import csv
+        import io
+
+        from keras_gan import plotting
+
+        self.rows.append({"epoch": epoch,
+                          **{k: float(v) for k, v in (logs or {}).items()}})
+        names = sorted({k for row in self.rows for k in row} - {"epoch"})
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["epoch", *names])
+        for row in self.rows:
+            writer.writerow([row["epoch"], *(repr(row[k]) if k in row else ""
+                                             for k in names)])
+        text = out.getvalue()
+        plotting.atomic_write(self.path, lambda tmp: pathlib.Path(
+            tmp).write_text(text, encoding="utf-8"))
+
+
+class LossCurves(keras.callbacks.Callback):
+    """Re-plots every metric against the epoch after each epoch (one PNG).
+
+    Args:
+        path: Output `.png` path.
+        history: `{metric: [values of earlier epochs]}` (for a resumed run).
+        title: Figure title.
+    """
+
+    def __init__(self, path, history=None, title=None):
+        super().__init__()
+        self.path = path
+        self.history = {k: list(v) for k, v in (history or {}).items()}
+        self.title = title
+
+    def on_epoch_end(self, epoch, logs=None):
+        from keras_gan import plotting
+
+        for name, value in (logs or {}).items():
+            self.history.setdefault(name, []).append(float(value))
+        plotting.save_loss_curves(self.history, self.path, self.title)

@@ -1,0 +1,167 @@
+"""Pictures of a run: image grids, 2-D scatter plots, loss curves (matplotlib, Agg).
+
+Every file is written atomically: drawn to a temporary name in the same
+folder, then moved into place with `os.replace`, so a killed run never leaves
+a half-written PNG.
+"""
+
+import math
+import os
+import pathlib
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display needed; safe before or after pyplot
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def atomic_write(path, write):
+    """Calls `write(tmp_path)` then renames the temporary file to `path`.
+
+    Args:
+        path: Final file path.
+        write: Function writing a complete file at the path it is given.
+
+    Returns:
+        `pathlib.Path` of the written file.
+    """
+    path = pathlib.Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def image_grid(images, columns=8):
+    """Tiles images into one picture.
+
+    Args:
+        images: `(N, H, W, C)` floats in [0, 1] (C = 1 or 3) or uint8.
+        columns: Images per row.
+
+    Returns:
+        uint8 array `(rows * (H + 1) + 1, columns * (W + 1) + 1, C)`, with a
+        one-pixel grey border between tiles.
+    """
+    images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(f"Expected images (N, H, W, C). Received shape "
+                         f"{images.shape}")
+    if images.dtype != np.uint8:
+        images = np.rint(np.clip(images, 0.0, 1.0) * 255).astype(np.uint8)
+    n, height, width, channels = images.shape
+    columns = min(columns, n)
+    rows = math.ceil(n / columns)
+    grid = np.full((rows * (height + 1) + 1, columns * (width + 1) + 1,
+                    channels), 96, np.uint8)
+    for i, image in enumerate(images):
+        r, c = divmod(i, columns)
+        top, left = 1 + r * (height + 1), 1 + c * (width + 1)
+        grid[top:top + height, left:left + width] = image
+    return grid
+
+
+def save_image_grid(images, path, columns=8, scale=3):
+    """Writes a grid of images as a PNG (grayscale for one channel).
+
+    Args:
+        images: `(N, H, W, C)` in [0, 1] or uint8.
+        path: Output `.png` path.
+        columns: Images per row.
+        scale: Integer up-scaling (nearest neighbour) so digits are visible.
+
+    Returns:
+        `pathlib.Path` of the PNG.
+    """
+    plt = _pyplot()
+    grid = image_grid(images, columns)
+    grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
+    if grid.shape[-1] == 1:
+        grid = grid[..., 0]
+    elif grid.shape[-1] not in (3, 4):
+        grid = grid[..., :3]
+
+    def write(tmp):
+        plt.imsave(tmp, grid, cmap="gray" if grid.ndim == 2 else None,
+                   vmin=0, vmax=255, format="png")
+
+    return atomic_write(path, write)
+
+
+def save_scatter(real, fake, path, title=None, centres=None):
+    """Scatter plot of generated vs real 2-D points.
+
+    Args:
+        real: `(N, 2)` data points.
+        fake: `(M, 2)` generated points.
+        path: Output `.png` path.
+        title: Optional title.
+        centres: Optional `(K, 2)` mixture centres, drawn as crosses.
+
+    Returns:
+        `pathlib.Path` of the PNG.
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
+    try:
+        ax.scatter(real[:, 0], real[:, 1], s=3, c="tab:blue", alpha=0.4,
+                   label="real")
+        ax.scatter(fake[:, 0], fake[:, 1], s=3, c="tab:orange", alpha=0.6,
+                   label="generated")
+        if centres is not None:
+            ax.scatter(centres[:, 0], centres[:, 1], marker="x", c="black",
+                       s=30, label="centres")
+        lim = 1.3 * max(np.abs(real).max(), 1e-3)
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+        ax.set_aspect("equal")
+        ax.legend(loc="upper right", fontsize=8, markerscale=3)
+        if title:
+            ax.set_title(title)
+        fig.tight_layout()
+        return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
+    finally:
+        plt.close(fig)
+
+
+def save_loss_curves(history, path, title=None):
+    """Plots every metric of a run against the epoch, one panel per metric.
+
+    Args:
+        history: `{metric name: [value per epoch]}` (epochs start at 1).
+        path: Output `.png` path.
+        title: Optional figure title.
+
+    Returns:
+        `pathlib.Path` of the PNG.
+    """
+    plt = _pyplot()
+    names = sorted(history)
+    fig, axes = plt.subplots(1, max(len(names), 1),
+                             figsize=(3.2 * max(len(names), 1), 3), dpi=100,
+                             squeeze=False)
+    try:
+        for ax, name in zip(axes[0], names):
+            values = np.asarray(history[name], dtype=float)
+            ax.plot(np.arange(1, len(values) + 1), values, marker=".")
+            ax.set_title(name)
+            ax.set_xlabel("epoch")
+            ax.grid(alpha=0.3)
+        if title:
+            fig.suptitle(title)
+        fig.tight_layout()
+        return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
+    finally:
+        plt.close(fig)

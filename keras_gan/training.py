@@ -1,0 +1,774 @@
+"""One training run: config -> data -> nets -> model -> callbacks -> fit -> export.
+
+`run(TrainConfig(...))` is what `python train.py`, `python -m keras_gan` and
+the `keras-gan-train` console script call. Everything a run writes goes to its
+run dir::
+
+    runs/wgan-mnist/
+      config.json          the resolved configuration (paper defaults filled in)
+      checkpoint.keras     whole model after the last completed epoch
+      log.csv              one row of metrics per epoch (rewritten atomically)
+      loss_curves.png      every metric against the epoch
+      samples/epoch_0001.png ...   samples from FIXED noise after every epoch
+      final_grid.png       samples of the final generator (final_scatter.png
+                           for 2-D data: generated vs real points)
+      tensorboard/         scalars (train/) and sample images (samples/)
+
+Resume: `kill -9` at any moment, then the same command with `--resume`: the
+model (both networks, both optimizers, noise stream) comes back from
+`checkpoint.keras`, the completed epochs are `d_optimizer.iterations //
+steps_per_epoch` (stored inside that one atomically written file, so they can
+never disagree), and the data stream restarts at exactly that step (its order
+is a pure function of the seed, see `datasets.make_dataset`). TF op
+determinism is on for every run (except with --jit: Keras runs XLA only
+without it), so an interrupted-and-resumed run ends with
+the same weights as an uninterrupted one.
+
+Example:
+>>> from keras_gan.training import TrainConfig, run
+>>> result = run(TrainConfig(model="wgan-gp", dataset="ring", epochs=2,
+...                          steps_per_epoch=50, hidden=(16,), export=False,
+...                          run_dir="/tmp/ring-run", verbose=0))
+>>> result.epochs
+2
+"""
+
+import argparse
+import csv
+import dataclasses
+import io
+import json
+import math
+import numbers
+import os
+import pathlib
+import sys
+import time
+
+import numpy as np
+
+MODELS = ("gan", "gan-minimax", "wgan", "wgan-gp", "dcgan")
+ARCHS = ("mlp", "dcgan")
+DATASETS = ("mnist", "fashion_mnist", "ring", "grid", "stacked_mnist")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+STRATEGIES = ("default", "mirrored", "multiworker")
+
+#: The papers' settings per model (GAN: Goodfellow et al. 2014 with DCGAN's
+#: Adam; DCGAN: Radford et al. 2016; WGAN: Arjovsky et al. 2017, Algorithm 1;
+#: WGAN-GP: Gulrajani et al. 2017, released code's beta_1 = 0.5). `epochs`
+#: is this project's choice (see README "Train on MNIST").
+PAPER_DEFAULTS = {
+    "gan": dict(arch="mlp", optimizer="adam", lr=2e-4, beta_1=0.5,
+                beta_2=0.999, n_critic=1, batch_size=64, epochs=30),
+    "gan-minimax": dict(arch="mlp", optimizer="adam", lr=2e-4, beta_1=0.5,
+                        beta_2=0.999, n_critic=1, batch_size=64, epochs=30),
+    "dcgan": dict(arch="dcgan", optimizer="adam", lr=2e-4, beta_1=0.5,
+                  beta_2=0.999, n_critic=1, batch_size=128, epochs=10),
+    "wgan": dict(arch="mlp", optimizer="rmsprop", lr=5e-5, n_critic=5,
+                 clip_value=0.01, batch_size=64, epochs=120),
+    "wgan-gp": dict(arch="mlp", optimizer="adam", lr=1e-4, beta_1=0.5,
+                    beta_2=0.9, n_critic=5, gp_weight=10.0, batch_size=64,
+                    epochs=30),
+}
+
+#: Critic/discriminator steps per epoch unless --steps-per-epoch is given.
+#: Fixed (not one pass over the data) so a run takes the same time on the
+#: 5,000-digit offline sample and on full MNIST.
+DEFAULT_STEPS_PER_EPOCH = 1000
+TOY_POINTS = 100_000
+STACKED_MNIST_SIZE = 50_000
+GRID_SAMPLES = 64
+SCATTER_POINTS = 2000
+
+CHECKPOINT = "checkpoint.keras"
+CONFIG = "config.json"
+LOG = "log.csv"
+
+# Settings that must not change between an interrupted run and its resume.
+_RESUME_KEYS = ("model", "arch", "dataset", "data", "data_dir",
+                "steps_per_epoch", "batch_size", "latent_dim", "hidden", "lr",
+                "n_critic", "clip_value", "gp_weight", "seed", "jit",
+                "steps_per_execution", "precision", "strategy")
+
+
+class ConfigError(ValueError):
+    """Bad user input (flags, data files, run dir); nothing was created."""
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN/Inf; training stopped, the last checkpoint is kept."""
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Everything a run needs; None means "the paper default for the model".
+
+    Attributes:
+        model: One of `MODELS` ("dcgan" = DCGAN nets + non-saturating loss).
+        arch: "mlp" or "dcgan" networks (default: per model).
+        dataset: One of `DATASETS`.
+        data: Path of a user `.npz` (key `x`, NHWC) instead of a named set.
+        data_dir: Folder of idx `.gz` files for mnist / fashion_mnist /
+            stacked_mnist.
+        epochs: Number of epochs (default: per model).
+        steps_per_epoch: Critic/discriminator steps per epoch.
+        batch_size: Global batch size (default: per model).
+        latent_dim: Size of z.
+        hidden: MLP hidden widths.
+        lr: Learning rate of both optimizers (default: per model).
+        n_critic: Critic updates per generator update (default: per model).
+        clip_value: WGAN weight clipping c (wgan only).
+        gp_weight: WGAN-GP lambda (wgan-gp only).
+        seed: Seed of weights, noise and data order.
+        run_dir: Output folder (default `runs/<model>-<dataset>`).
+        export_dir: Base folder of SavedModel exports.
+        export_name: Export model name (default: the model name).
+        export: Export the generator after training.
+        resume: Continue the run in `run_dir` from its checkpoint.
+        jit: XLA-compile the train step. Keras runs XLA only without TF op
+            determinism, so `jit=True` turns determinism off (see `run`).
+        steps_per_execution: Train steps per compiled call (default: the
+            largest divisor of `steps_per_epoch` up to 10).
+        precision: Keras dtype policy.
+        strategy: "default", "mirrored" or "multiworker" (tf.distribute).
+        verbose: Keras progress output (0 silent, 1 bar, 2 line per epoch).
+    """
+
+    model: str = "wgan"
+    arch: str = None
+    dataset: str = "mnist"
+    data: str = None
+    data_dir: str = None
+    epochs: int = None
+    steps_per_epoch: int = None
+    batch_size: int = None
+    latent_dim: int = 100
+    hidden: tuple = (100, 100)
+    lr: float = None
+    n_critic: int = None
+    clip_value: float = None
+    gp_weight: float = None
+    seed: int = 0
+    run_dir: str = None
+    export_dir: str = "saved_models"
+    export_name: str = None
+    export: bool = True
+    resume: bool = False
+    jit: bool = False
+    steps_per_execution: int = None
+    precision: str = "float32"
+    strategy: str = "default"
+    verbose: int = 1
+
+
+@dataclasses.dataclass
+class RunResult:
+    """What a run did: where things are and how long it took."""
+
+    run_dir: pathlib.Path
+    epochs: int
+    initial_epoch: int
+    steps: int
+    generator_steps: int
+    seconds: float
+    export_path: pathlib.Path = None
+    history: dict = dataclasses.field(default_factory=dict)
+    n_examples: int = 0
+    data_source: str = ""
+    final_picture: pathlib.Path = None
+
+
+# ---- validation (before anything is created) ---------------------------------
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _positive_int(name, value, minimum=1):
+    if not _is_int(value) or value < minimum:
+        raise ConfigError(f"expected --{name} to be an integer >= {minimum}, "
+                          f"received {value!r}")
+    return int(value)
+
+
+def _positive_float(name, value, allow_zero=False):
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) \
+        and math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ConfigError(f"expected --{name} to be a finite number {bound}, "
+                          f"received {value!r}")
+    return float(value)
+
+
+def _choice(name, value, choices):
+    if value not in choices:
+        raise ConfigError(f"expected --{name} to be one of "
+                          f"{', '.join(choices)}, received {value!r}")
+    return value
+
+
+def resolve(config):
+    """Validates `config` and fills in the per-model paper defaults.
+
+    Args:
+        config: A `TrainConfig`.
+
+    Returns:
+        A new `TrainConfig` with no None left among the model settings.
+
+    Raises:
+        ConfigError: on any bad value, with a one-line message.
+    """
+    c = dataclasses.replace(config)
+    _choice("model", c.model, MODELS)
+    _choice("dataset", c.dataset, DATASETS)
+    _choice("precision", c.precision, PRECISIONS)
+    _choice("strategy", c.strategy, STRATEGIES)
+    defaults = PAPER_DEFAULTS[c.model]
+    c.arch = _choice("arch", c.arch or defaults["arch"], ARCHS)
+    c.epochs = _positive_int("epochs", defaults["epochs"] if c.epochs is None
+                             else c.epochs)
+    c.steps_per_epoch = _positive_int(
+        "steps-per-epoch", DEFAULT_STEPS_PER_EPOCH
+        if c.steps_per_epoch is None else c.steps_per_epoch)
+    c.batch_size = _positive_int("batch-size", defaults["batch_size"]
+                                 if c.batch_size is None else c.batch_size)
+    c.latent_dim = _positive_int("latent-dim", c.latent_dim)
+    if isinstance(c.hidden, (str, bytes)) or not isinstance(
+            c.hidden, (list, tuple)) or not c.hidden:
+        raise ConfigError(f"expected --hidden to be widths like 100,100, "
+                          f"received {c.hidden!r}")
+    c.hidden = tuple(_positive_int("hidden", h) for h in c.hidden)
+    c.lr = _positive_float("lr", defaults["lr"] if c.lr is None else c.lr)
+    c.n_critic = _positive_int("n-critic", defaults["n_critic"]
+                               if c.n_critic is None else c.n_critic)
+    if c.clip_value is not None and c.model != "wgan":
+        raise ConfigError(f"--clip-value applies to --model wgan only, "
+                          f"received it with --model {c.model}")
+    if c.gp_weight is not None and c.model != "wgan-gp":
+        raise ConfigError(f"--gp-weight applies to --model wgan-gp only, "
+                          f"received it with --model {c.model}")
+    if c.model == "wgan":
+        c.clip_value = _positive_float(
+            "clip-value", defaults["clip_value"] if c.clip_value is None
+            else c.clip_value)
+    if c.model == "wgan-gp":
+        c.gp_weight = _positive_float(
+            "gp-weight", defaults["gp_weight"] if c.gp_weight is None
+            else c.gp_weight, allow_zero=True)
+    if not _is_int(c.seed) or not 0 <= c.seed < 2**31:
+        raise ConfigError(f"expected --seed to be an integer in [0, 2**31), "
+                          f"received {c.seed!r}")
+    if c.steps_per_execution is None:
+        c.steps_per_execution = max(k for k in range(1, 11)
+                                    if c.steps_per_epoch % k == 0)
+    c.steps_per_execution = _positive_int("steps-per-execution",
+                                          c.steps_per_execution)
+    if c.steps_per_epoch % c.steps_per_execution:
+        raise ConfigError(f"expected --steps-per-execution to divide "
+                          f"--steps-per-epoch {c.steps_per_epoch}, received "
+                          f"{c.steps_per_execution}")
+    if c.verbose not in (0, 1, 2):
+        raise ConfigError(f"expected verbose in 0, 1, 2, received "
+                          f"{c.verbose!r}")
+    if c.data is not None and c.data_dir is not None:
+        raise ConfigError("expected at most one of --data and --data-dir, "
+                          "received both")
+    toy = c.dataset in ("ring", "grid")
+    if toy and (c.data is not None or c.data_dir is not None):
+        raise ConfigError(f"--data/--data-dir give images; they do not apply "
+                          f"to --dataset {c.dataset}")
+    if toy and c.arch == "dcgan":
+        raise ConfigError(f"expected --arch mlp for the 2-D data set "
+                          f"{c.dataset}, received --arch dcgan")
+    c.run_dir = str(c.run_dir or pathlib.Path("runs") / _run_name(c))
+    c.export_name = c.export_name or c.model
+    if c.export:
+        from keras_gan.export import check_name
+
+        try:
+            check_name(c.export_name)
+        except ValueError:
+            raise ConfigError(f"expected --export-name to be a plain folder "
+                              f"name, received {c.export_name!r}") from None
+    return c
+
+
+def _run_name(c):
+    source = pathlib.Path(c.data).stem if c.data else c.dataset
+    return f"{c.model}-{source}"
+
+
+def _check_paths(c):
+    run_dir = pathlib.Path(c.run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ConfigError(f"expected --run-dir to be a folder, received the "
+                          f"file {run_dir}")
+    for parent in run_dir.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(f"expected --run-dir inside a folder, "
+                                  f"received {run_dir} under the file {parent}")
+            break
+    if c.export:
+        export_dir = pathlib.Path(c.export_dir)
+        if export_dir.exists() and not export_dir.is_dir():
+            raise ConfigError(f"expected --export-dir to be a folder, "
+                              f"received the file {export_dir}")
+    checkpoint, saved = run_dir / CHECKPOINT, run_dir / CONFIG
+    if not c.resume and (checkpoint.exists() or saved.exists()):
+        raise ConfigError(f"{run_dir} already holds a run; pass --resume to "
+                          f"continue it, or choose another --run-dir")
+    if c.resume and saved.exists():
+        try:
+            old = json.loads(saved.read_text())["config"]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ConfigError(f"cannot resume: unreadable {saved} "
+                              f"({error})") from None
+        new = _jsonable(dataclasses.asdict(c))
+        changed = [f"{k}: {old.get(k)!r} -> {new[k]!r}" for k in _RESUME_KEYS
+                   if old.get(k) != new[k]]
+        if changed:
+            raise ConfigError(f"cannot resume {run_dir} with different "
+                              f"settings ({'; '.join(changed)})")
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value))
+
+
+# ---- data ------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class _Data:
+    x: np.ndarray           # uint8 images, float32 images or float32 points
+    shape: tuple            # one sample
+    source: str
+    centres: np.ndarray = None
+
+
+def load_data(c):
+    """Loads the training data of a resolved config (raises ConfigError)."""
+    from keras_gan import datasets
+
+    if c.dataset in ("ring", "grid"):
+        x = datasets.sample_toy(c.dataset, TOY_POINTS, seed=c.seed)
+        return _Data(x, (2,), f"{c.dataset}: {TOY_POINTS:,} points",
+                     datasets.TOY_CENTRES[c.dataset])
+    name = "mnist" if c.dataset == "stacked_mnist" else c.dataset
+    try:
+        x, y = datasets.load_images(name, data_dir=c.data_dir,
+                                    data_path=c.data)
+        source = (c.data or c.data_dir or
+                  ("bundled MNIST sample" if name == "mnist" and len(x) == 5000
+                   else name))
+        if c.dataset == "stacked_mnist":
+            x, _ = datasets.stacked_mnist(x, y, STACKED_MNIST_SIZE, c.seed)
+            source = f"stacked {source}"
+    except ValueError as error:
+        raise ConfigError(str(error).replace("\n", " ")) from None
+    return _Data(x, tuple(x.shape[1:]), f"{source}: {len(x):,} images")
+
+
+def _check_data(c, data):
+    if c.batch_size > len(data.x):
+        raise ConfigError(f"expected --batch-size <= the number of examples "
+                          f"({len(data.x)}), received {c.batch_size}")
+    if c.arch == "dcgan" and (len(data.shape) != 3 or data.shape[0] % 4
+                              or data.shape[1] % 4):
+        raise ConfigError(f"expected images with height and width divisible "
+                          f"by 4 for --arch dcgan, received {data.shape}")
+
+
+# ---- model -------------------------------------------------------------------------
+
+def _optimizers(c):
+    import keras
+
+    defaults = PAPER_DEFAULTS[c.model]
+    if defaults["optimizer"] == "rmsprop":
+        return (keras.optimizers.RMSprop(c.lr), keras.optimizers.RMSprop(c.lr))
+    return tuple(keras.optimizers.Adam(c.lr, beta_1=defaults["beta_1"],
+                                       beta_2=defaults["beta_2"])
+                 for _ in range(2))
+
+
+def build_model(c, sample_shape):
+    """Builds and compiles the GAN of a resolved config (inside any scope)."""
+    import keras
+
+    from keras_gan import models, networks
+
+    keras.utils.set_random_seed(c.seed)
+    image = len(sample_shape) == 3
+    if c.arch == "dcgan":
+        norm = "layer" if c.model == "wgan-gp" else "batch"
+        generator = networks.build_dcgan_generator(c.latent_dim, sample_shape)
+        discriminator = networks.build_dcgan_discriminator(sample_shape,
+                                                           norm=norm)
+    else:
+        generator = networks.build_mlp_generator(
+            c.latent_dim, sample_shape, c.hidden,
+            "sigmoid" if image else None)
+        discriminator = networks.build_mlp_discriminator(sample_shape,
+                                                         c.hidden)
+    if c.model in ("gan", "gan-minimax", "dcgan"):
+        model = models.GAN(generator, discriminator, c.latent_dim,
+                           loss="minimax" if c.model == "gan-minimax"
+                           else "non_saturating", n_critic=c.n_critic,
+                           seed=c.seed)
+    elif c.model == "wgan":
+        model = models.WGAN(generator, discriminator, c.latent_dim,
+                            n_critic=c.n_critic, seed=c.seed)
+    else:
+        model = models.WGANGP(generator, discriminator, c.latent_dim,
+                              n_critic=c.n_critic, gp_weight=c.gp_weight,
+                              seed=c.seed)
+    model.compile(*_optimizers(c), jit_compile=c.jit,
+                  steps_per_execution=c.steps_per_execution)
+    return model
+
+
+def _strategy(name):
+    import tensorflow as tf
+
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+# ---- files ---------------------------------------------------------------------------
+
+def _write_json(path, payload):
+    from keras_gan.plotting import atomic_write
+
+    text = json.dumps(payload, indent=2, sort_keys=True) + "\n"
+    atomic_write(path, lambda tmp: pathlib.Path(tmp).write_text(text))
+
+
+def read_log(path, epochs):
+    """Rows of the first `epochs` epochs of a run's CSV log.
+
+    Rows of later epochs (written before a kill, after the last checkpoint)
+    and unparsable rows are dropped.
+
+    Returns:
+        List of dicts with ``epoch`` (int, from 0) and float metrics.
+    """
+    path = pathlib.Path(path)
+    if not path.exists():
+        return []
+    rows = []
+    for record in csv.DictReader(io.StringIO(path.read_text())):
+        try:
+            row = {k: float(v) for k, v in record.items()
+                   if k != "epoch" and v not in ("", None)}
+            epoch = int(record["epoch"])
+        except (TypeError, ValueError, KeyError):
+            continue
+        if epoch < epochs:
+            rows.append({"epoch": epoch, **row})
+    return sorted(rows, key=lambda row: row["epoch"])
+
+
+# ---- the run ----------------------------------------------------------------------------
+
+def prepare(config):
+    """Validates everything a run needs, creating nothing.
+
+    Returns:
+        `(resolved config, data)`.
+
+    Raises:
+        ConfigError: bad flags, unreadable or malformed data, bad run dir.
+    """
+    c = resolve(config)
+    _check_paths(c)
+    data = load_data(c)
+    _check_data(c, data)
+    return c, data
+
+
+def run(config):
+    """Trains one GAN as configured and writes the run's outputs.
+
+    Args:
+        config: `TrainConfig`.
+
+    Returns:
+        `RunResult`.
+
+    Raises:
+        ConfigError: bad input (raised before anything is created).
+        TrainingDiverged: a loss became NaN/Inf (the checkpoint of the last
+            good epoch is kept).
+    """
+    c, data = prepare(config)
+    import keras
+    from tensorflow.python.framework import config as tf_config
+
+    previous_policy = keras.mixed_precision.dtype_policy()
+    previous_determinism = tf_config.is_op_determinism_enabled()
+    try:
+        # Same seed, same run: also across kill -9 and --resume. Keras
+        # refuses XLA under op determinism, so --jit runs without it.
+        if not c.jit:
+            tf_config.enable_op_determinism()
+        keras.mixed_precision.set_global_policy(c.precision)
+        return _train(c, data)
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+        if not previous_determinism:
+            tf_config.disable_op_determinism()
+
+
+def _train(c, data):
+    import keras
+
+    from keras_gan import callbacks as cbs
+    from keras_gan import datasets, plotting
+
+    start = time.time()
+    run_dir = pathlib.Path(c.run_dir)
+    samples_dir, tb_dir = run_dir / "samples", run_dir / "tensorboard"
+    samples_dir.mkdir(parents=True, exist_ok=True)
+    for stale in run_dir.glob(".*.tmp-*"):  # from a killed write
+        stale.unlink()
+    checkpoint = run_dir / CHECKPOINT
+    resuming = c.resume and checkpoint.exists()
+    _write_json(run_dir / CONFIG, {
+        "config": _jsonable(dataclasses.asdict(c)),
+        "data": data.source, "sample_shape": list(data.shape),
+        "paper_defaults": PAPER_DEFAULTS[c.model]})
+
+    strategy = _strategy(c.strategy)
+    with strategy.scope():
+        if resuming:
+            model = keras.saving.load_model(checkpoint)
+        else:
+            model = build_model(c, data.shape)
+    done_steps = int(model.d_optimizer.iterations)
+    initial_epoch, extra = divmod(done_steps, c.steps_per_epoch)
+    if extra:
+        raise ConfigError(f"cannot resume: {checkpoint} holds {done_steps} "
+                          f"steps, not a multiple of --steps-per-epoch "
+                          f"{c.steps_per_epoch}")
+    rows = read_log(run_dir / LOG, initial_epoch)
+    history = {}
+    for row in rows:
+        for name, value in row.items():
+            if name != "epoch":
+                history.setdefault(name, []).append(value)
+    if c.verbose and resuming:
+        print(f"resuming {run_dir} at epoch {initial_epoch + 1} "
+              f"(step {done_steps})", flush=True)
+
+    dataset = datasets.make_dataset(
+        data.x, c.batch_size, seed=c.seed,
+        start_step=initial_epoch * c.steps_per_epoch)
+    image = len(data.shape) == 3
+    noise = np.random.default_rng([c.seed, 1]).standard_normal(
+        (GRID_SAMPLES if image else SCATTER_POINTS, c.latent_dim)
+    ).astype(np.float32)
+    real_points = None if image else data.x[:SCATTER_POINTS]
+    guard = cbs.NonFiniteGuard()
+    saver = cbs.AtomicCheckpoint(checkpoint, guard)
+    grid = cbs.SampleGrid(noise, str(samples_dir), real_points, data.centres,
+                          log_dir=str(tb_dir))
+    callbacks = [guard]
+    if c.model == "wgan":
+        callbacks.append(cbs.WeightClipping(c.clip_value))
+    callbacks += [
+        saver,
+        cbs.CSVLog(str(run_dir / LOG), rows),
+        grid,
+        cbs.LossCurves(str(run_dir / "loss_curves.png"), dict(history),
+                       title=f"{c.model} on {c.dataset}"),
+        cbs.ScalarLogger(str(tb_dir)),
+    ]
+    fit = model.fit(dataset, epochs=c.epochs, steps_per_epoch=c.steps_per_epoch,
+                    initial_epoch=initial_epoch, callbacks=callbacks,
+                    verbose=c.verbose, shuffle=False)
+    for name, values in fit.history.items():
+        history.setdefault(name, []).extend(values)
+    if guard.failure is not None:
+        last = saver.saved_epoch or initial_epoch
+        saved = (f"{checkpoint} (epoch {last})" if checkpoint.exists()
+                 else "none (no epoch completed)")
+        raise TrainingDiverged(
+            f"training stopped: {guard.failure}; last good checkpoint: "
+            f"{saved}")
+
+    final = run_dir / ("final_grid.png" if image else "final_scatter.png")
+    grid.write(final, "final")
+    if not history and not (run_dir / "loss_curves.png").exists():
+        plotting.save_loss_curves({}, run_dir / "loss_curves.png")
+    export_path = None
+    if c.export:
+        from keras_gan.export import export_generator
+
+        export_path = export_generator(
+            model.generator, c.export_dir, c.export_name,
+            latent_dim=c.latent_dim,
+            metadata={"run_dir": str(run_dir), "model": c.model,
+                      "dataset": c.dataset, "epochs": c.epochs})
+    steps = int(model.d_optimizer.iterations)
+    result = RunResult(run_dir=run_dir, epochs=c.epochs,
+                       initial_epoch=initial_epoch, steps=steps,
+                       generator_steps=int(model.g_optimizer.iterations),
+                       seconds=time.time() - start, export_path=export_path,
+                       history=history, n_examples=len(data.x),
+                       data_source=data.source, final_picture=final)
+    if c.verbose:
+        print(summary_line(result), flush=True)
+    return result
+
+
+def summary_line(result):
+    """The closing one-line summary of a run."""
+    minutes, seconds = divmod(result.seconds, 60)
+    export = (f"; generator exported to {result.export_path}"
+              if result.export_path else "; no export")
+    return (f"done: epochs {result.initial_epoch + 1}-{result.epochs} of "
+            f"{result.epochs} ({result.steps} critic and "
+            f"{result.generator_steps} generator steps in total) in "
+            f"{int(minutes)}m{seconds:04.1f}s; data {result.data_source}; "
+            f"wrote {result.final_picture.name}, samples/, loss_curves.png, "
+            f"{LOG}, tensorboard/, {CHECKPOINT}, {CONFIG} in "
+            f"{result.run_dir}{export}")
+
+
+# ---- command line ------------------------------------------------------------------------
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage block) and exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _widths(text):
+    try:
+        widths = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        widths = ()
+    if not widths or min(widths) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated positive widths like 100,100, "
+            f"received {text!r}")
+    return widths
+
+
+def _defaults_table():
+    lines = ["paper defaults per model (used when the flag is not given):"]
+    for name, d in PAPER_DEFAULTS.items():
+        opt = ("RMSProp" if d["optimizer"] == "rmsprop" else
+               f"Adam(beta_1={d['beta_1']}, beta_2={d['beta_2']})")
+        extra = (f", clip {d['clip_value']}" if "clip_value" in d else
+                 f", gp-weight {d['gp_weight']}" if "gp_weight" in d else "")
+        lines.append(f"  {name:<12} --arch {d['arch']}, {opt}, lr {d['lr']:g}, "
+                     f"n-critic {d['n_critic']}{extra}, batch "
+                     f"{d['batch_size']}, {d['epochs']} epochs")
+    lines.append(f"  all: {DEFAULT_STEPS_PER_EPOCH} critic steps per epoch, "
+                 "latent-dim 100, hidden 100,100")
+    return "\n".join(lines)
+
+
+def build_parser(prog=None):
+    """The `train.py` argument parser."""
+    p = _Parser(
+        prog=prog, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train a GAN (GAN, GAN-minimax, WGAN, WGAN-GP, DCGAN) "
+                    "and write samples, curves, logs, a checkpoint and a "
+                    "SavedModel export.",
+        epilog=_defaults_table())
+    p.add_argument("--model", default="wgan", choices=MODELS,
+                   help="objective (default: wgan); dcgan = DCGAN nets with "
+                        "the non-saturating GAN loss")
+    p.add_argument("--arch", choices=ARCHS,
+                   help="network family (default: dcgan for --model dcgan, "
+                        "mlp otherwise)")
+    p.add_argument("--dataset", default="mnist", choices=DATASETS,
+                   help="training data (default: mnist; offline it uses the "
+                        "bundled 5,000-digit sample)")
+    p.add_argument("--data", metavar="PATH",
+                   help="user .npz with key x: NHWC uint8 or float in [0, 1]")
+    p.add_argument("--data-dir", metavar="DIR",
+                   help="folder with train-images-idx3-ubyte.gz and "
+                        "train-labels-idx1-ubyte.gz")
+    p.add_argument("--epochs", type=int,
+                   help="epochs (default per model: " + ", ".join(
+                       f"{m} {d['epochs']}" for m, d in PAPER_DEFAULTS.items())
+                   + ")")
+    p.add_argument("--steps-per-epoch", type=int,
+                   help="critic/discriminator steps per epoch (default "
+                        f"{DEFAULT_STEPS_PER_EPOCH})")
+    p.add_argument("--batch-size", type=int,
+                   help="global batch size (default 64; dcgan 128)")
+    p.add_argument("--latent-dim", type=int, default=100,
+                   help="size of z (default 100)")
+    p.add_argument("--hidden", type=_widths, default=(100, 100),
+                   help="MLP hidden widths (default 100,100, the seed code)")
+    p.add_argument("--lr", type=float,
+                   help="learning rate of both optimizers (default: gan, "
+                        "gan-minimax, dcgan 2e-4 Adam(0.5); wgan 5e-5 "
+                        "RMSProp; wgan-gp 1e-4 Adam(0.5, 0.9))")
+    p.add_argument("--n-critic", type=int,
+                   help="critic updates per generator update (default: 5 for "
+                        "wgan and wgan-gp, 1 otherwise)")
+    p.add_argument("--clip-value", type=float,
+                   help="WGAN weight clipping c (default 0.01; wgan only)")
+    p.add_argument("--gp-weight", type=float,
+                   help="WGAN-GP lambda (default 10; wgan-gp only)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of weights, noise and data order (default 0)")
+    p.add_argument("--run-dir", help="output folder (default "
+                                     "runs/<model>-<dataset>)")
+    p.add_argument("--export-dir", default="saved_models",
+                   help="base folder of SavedModel exports (default "
+                        "saved_models)")
+    p.add_argument("--export-name",
+                   help="export model name (default: the --model name)")
+    p.add_argument("--no-export", dest="export", action="store_false",
+                   help="do not export the generator after training")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --run-dir from its last "
+                        "completed epoch (use the same flags)")
+    p.add_argument("--jit", action=argparse.BooleanOptionalAction,
+                   default=False,
+                   help="XLA-compile the train step (default off: runs use TF "
+                        "op determinism, which Keras does not combine with "
+                        "XLA; --jit trades bitwise reproducibility for XLA)")
+    p.add_argument("--steps-per-execution", type=int,
+                   help="train steps per compiled call (default: the largest "
+                        "divisor of --steps-per-epoch up to 10)")
+    p.add_argument("--precision", default="float32", choices=PRECISIONS,
+                   help="Keras dtype policy (default float32)")
+    p.add_argument("--strategy", default="default", choices=STRATEGIES,
+                   help="tf.distribute strategy (default: none)")
+    p.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
+                   help="0 silent, 1 progress bar (default), 2 one line per "
+                        "epoch")
+    return p
+
+
+def main(argv=None, prog=None):
+    """Command-line entry point; returns the process exit code.
+
+    0: trained; 1: a loss became NaN/Inf (training stopped, last good
+    checkpoint kept); 2: bad input (one-line message, nothing created).
+    """
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
+    try:
+        run(TrainConfig(**vars(args)))
+    except ConfigError as error:
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        return 2
+    except TrainingDiverged as error:
+        print(f"{parser.prog}: {error}", file=sys.stderr)
+        return 1
+    return 0
