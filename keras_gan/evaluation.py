@@ -564,13 +564,21 @@ def _saved_model_sampler(path):
     if not sample_shape.is_fully_defined():
         sample_shape = signature(z=tf.zeros((1, latent_dim)))[out_key].shape[1:]
     kind = "images" if len(sample_shape) == 3 else "samples"
+    # keras_gan.export records the training data set next to the graph.
+    dataset = None
+    metadata = pathlib.Path(path) / "assets.extra" / "keras_gan.json"
+    if metadata.is_file():
+        try:
+            dataset = json.loads(metadata.read_text()).get("dataset")
+        except (ValueError, AttributeError):
+            dataset = None
 
     def run(z):
         return signature(z=tf.constant(z))[out_key].numpy()
 
     # Keep `loaded` alive: the signature's variables belong to it.
     run.loaded = loaded
-    return Sampler(run, latent_dim, kind, tuple(sample_shape), path)
+    return Sampler(run, latent_dim, kind, tuple(sample_shape), path, dataset)
 
 
 def _newest_version(path):
@@ -585,8 +593,9 @@ def load_sampler(path):
     Accepts a SavedModel version directory (`saved_models/<name>/<version>`,
     scored only through its `serving_default` signature), a model directory
     holding numbered versions (the newest is used), a `.keras` checkpoint, or
-    a training run directory (the newest `.keras` checkpoint in it; its
-    `config.json` names the data set).
+    a training run directory (its `checkpoint.keras`, else the newest
+    `.keras` file below it; its `config.json` names the data set). Exports
+    written by `keras_gan.export` name it in `assets.extra/keras_gan.json`.
 
     Args:
         path: A path as above.
@@ -614,8 +623,11 @@ def load_sampler(path):
                 dataset = json.loads(config.read_text()).get("dataset")
             except (ValueError, AttributeError):
                 dataset = None
-        checkpoints = sorted(path.rglob("*.keras"),
-                             key=lambda p: p.stat().st_mtime)
+        # The training CLI's run dir keeps `checkpoint.keras`; otherwise the
+        # newest checkpoint anywhere below.
+        checkpoints = [path / "checkpoint.keras"] if (
+            path / "checkpoint.keras").is_file() else sorted(
+                path.rglob("*.keras"), key=lambda p: p.stat().st_mtime)
         if not checkpoints:
             raise EvaluationError(
                 f"Expected a SavedModel (saved_model.pb), a folder of "
