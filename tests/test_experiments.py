@@ -195,3 +195,45 @@ def test_plot_functions_write_pngs(tmp_path):
              "non_saturating": np.array([1.0, 1.5, 2.0])}
     grads["ratio"] = grads["non_saturating"] / grads["minimax"]
     _assert_png(vanishing_gradients.plot(grads, tmp_path / "vg.png"))
+    x = optimal_d.grid_for(num=201)
+    fake_eval = {"x": x, "d_star": optimal_d.optimal_discriminator(x),
+                 "d_learned": optimal_d.optimal_discriminator(x) + 0.01,
+                 "mask": np.abs(x) < 2, "threshold": 0.05,
+                 "max_abs_error": 0.01, "c_learned": -0.7, "c_theory": -0.68}
+    _assert_png(optimal_d.plot(fake_eval, fake_eval, tmp_path / "od.png"))
+
+
+def test_critic_estimate_of_a_known_linear_critic():
+    import keras
+
+    # f(x) = -2 x + 1: raw estimate 2 d, Lipschitz constant 2, bound d.
+    critic = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    critic.layers[0].set_weights([np.array([[-2.0]], "float32"),
+                                  np.array([1.0], "float32")])
+    est = js_vs_w.critic_estimate(critic, 5.0)
+    np.testing.assert_allclose(
+        [est["raw"], est["lipschitz"], est["normalised"]], [10.0, 2.0, 5.0],
+        rtol=1e-4)
+
+
+def test_mode_collapse_plot_and_argument_checks(tmp_path):
+    from keras_gan import datasets
+    from keras_gan.evaluation import mode_coverage
+    from keras_gan.experiments import mode_collapse
+
+    centres = datasets.TOY_CENTRES["ring"]
+    rng = np.random.default_rng(0)
+    collapsed = centres[[0] * 50] + 0.01 * rng.standard_normal((50, 2))
+    spread = datasets.sample_toy("ring", 50, seed=1)
+    results = {name: {"snapshots": [(0, 0.1 * rng.standard_normal((50, 2))),
+                                    (10, samples)],
+                      "coverage": mode_coverage(samples, centres, 0.01)}
+               for name, samples in (("minimax", collapsed),
+                                     ("wgan_gp", spread))}
+    assert results["minimax"]["coverage"]["modes"] == 1
+    _assert_png(mode_collapse.plot(results, tmp_path / "mc.png",
+                                   real=spread))
+    with pytest.raises(ValueError, match=r"snapshot steps in \[0, 5\]"):
+        mode_collapse.train("minimax", 5, snapshots=(0, 10))
+    with pytest.raises(ValueError, match="method"):
+        mode_collapse.build_model("lsgan")

@@ -27,17 +27,19 @@ LABELS = {"minimax": "GAN, minimax G loss",
           "wgan_gp": "WGAN-GP (λ = 10, n_critic = 5)"}
 
 
-def build_model(method, latent_dim=8, hidden=(128, 128), seed=0):
+def build_model(method, latent_dim=8, hidden=(128, 128), learning_rate=1e-3,
+                seed=0):
     """The library's model for `method`, on fresh seed MLPs sized for 2-D.
 
     Args:
         method: `"minimax"`, `"non_saturating"` or `"wgan_gp"`.
         latent_dim: Size of z.
         hidden: Hidden widths of both networks.
+        learning_rate: Adam learning rate of both networks.
         seed: Seeds the weights (`keras.utils.set_random_seed`) and noise.
 
     Returns:
-        A `keras_gan.GAN` or `keras_gan.WGANGP`, compiled with Adam(1e-3)
+        A `keras_gan.GAN` or `keras_gan.WGANGP`, compiled with Adam
         (GAN: beta_1 = 0.5; WGAN-GP: beta_1 = 0.5, beta_2 = 0.9), the same
         learning rate for every method.
     """
@@ -54,18 +56,18 @@ def build_model(method, latent_dim=8, hidden=(128, 128), seed=0):
     if method == "wgan_gp":
         model = WGANGP(generator, discriminator, latent_dim, n_critic=5,
                        gp_weight=10.0, seed=seed)
-        make = lambda: keras.optimizers.Adam(1e-3, beta_1=0.5, beta_2=0.9)  # noqa: E731
+        make = lambda: keras.optimizers.Adam(learning_rate, 0.5, 0.9)  # noqa: E731
     else:
         model = GAN(generator, discriminator, latent_dim, loss=method,
                     seed=seed)
-        make = lambda: keras.optimizers.Adam(1e-3, beta_1=0.5)  # noqa: E731
+        make = lambda: keras.optimizers.Adam(learning_rate, 0.5)  # noqa: E731
     model.compile(d_optimizer=make(), g_optimizer=make())
     return model
 
 
 def train(method, generator_steps=2000, snapshots=(0, 500, 1000, 2000),
           batch_size=256, num_eval=2500, latent_dim=8, hidden=(128, 128),
-          seed=0):
+          learning_rate=1e-3, seed=0):
     """Trains one method on the ring, recording samples along the way.
 
     Args:
@@ -77,6 +79,7 @@ def train(method, generator_steps=2000, snapshots=(0, 500, 1000, 2000),
         num_eval: Samples per snapshot (2,500 in the PacGAN protocol).
         latent_dim: Size of z.
         hidden: Hidden widths of both networks.
+        learning_rate: Adam learning rate of both networks.
         seed: Seeds weights, noise, the data and the evaluation noise.
 
     Returns:
@@ -94,7 +97,7 @@ def train(method, generator_steps=2000, snapshots=(0, 500, 1000, 2000),
         raise ValueError(
             f"Expected snapshot steps in [0, {generator_steps}]. "
             f"Received: snapshots={snapshots}")
-    model = build_model(method, latent_dim, hidden, seed)
+    model = build_model(method, latent_dim, hidden, learning_rate, seed)
     per_g = getattr(model, "n_critic", 1)
     real = datasets.sample_toy("ring", 100_000, seed=seed)
     stream = datasets.make_dataset(real, batch_size, seed=seed)

@@ -121,6 +121,7 @@ def evaluate(discriminator, data=DATA, fake=FAKE, threshold=0.02):
 
     Returns:
         Dict with `x`, `d_learned`, `d_star`, `mask` (arrays on the grid),
+        `threshold`,
         `max_abs_error` (on the mask), `c_learned` (C with the learned D),
         `c_star` (C with D*, by quadrature), `c_theory` (``-log 4 + 2 JSD``).
     """
@@ -137,6 +138,7 @@ def evaluate(discriminator, data=DATA, fake=FAKE, threshold=0.02):
     jsd = js_vs_w.js_divergence(data, fake)
     return {
         "x": x, "d_learned": d_learned, "d_star": d_star, "mask": mask,
+        "threshold": threshold,
         "max_abs_error": float(np.max(np.abs(d_learned - d_star)[mask])),
         "c_learned": generator_criterion(logits, x, data, fake),
         "c_star": generator_criterion(star_logits, x, data, fake),
@@ -156,10 +158,9 @@ def plot(different, equal, path, data=DATA, fake=FAKE):
     Returns:
         `path`.
     """
-    fig, axes = _common.new_figure(1, 2, figsize=(11, 4.2))
-    for ax, res, title, (dm, ds), (gm, gs) in (
-            (axes[0], different, "p_g ≠ p_data", data, fake),
-            (axes[1], equal, "p_g = p_data", data, data)):
+    fig, axes = _common.new_figure(1, 2, figsize=(11, 4.4))
+    panels = ((axes[0], different, data, fake), (axes[1], equal, data, data))
+    for ax, res, (dm, ds), (gm, gs) in panels:
         x = res["x"]
         dens = ax.twinx()
         dens.fill_between(x, _common.gaussian_pdf(x, dm, ds), color="tab:blue",
@@ -168,25 +169,35 @@ def plot(different, equal, path, data=DATA, fake=FAKE):
                           alpha=0.12, label=f"p_g = N({gm:g}, {gs:g}²)")
         dens.set_ylabel("density")
         dens.set_ylim(bottom=0)
-        ax.plot(x, res["d_star"], "k-", lw=2.5, label="D*(x) = p_data/(p_data+p_g)")
+        ax.plot(x, res["d_star"], "k-", lw=2.5,
+                label="D*(x) = p_data / (p_data + p_g)")
         ax.plot(x, res["d_learned"], "--", color="tab:orange", lw=2,
-                label="learned D(x) (GAN train_step, BCE)")
+                label="learned D(x): GAN train_step, BCE")
         lo, hi = x[res["mask"]][[0, -1]]
+        for edge in (lo, hi):
+            ax.axvline(edge, color="gray", lw=0.8, ls=":")
+        ax.plot([], [], ":", color="gray", lw=0.8,
+                label="error measured between: p_data + p_g ≥ "
+                      f"{res['threshold']:g}")
         ax.set_xlim(lo - 0.5, hi + 0.5)
         ax.set_ylim(-0.02, 1.02)
         ax.set_zorder(dens.get_zorder() + 1)
         ax.patch.set_visible(False)
         ax.set_xlabel("x")
         ax.set_ylabel("D(x)")
-        ax.set_title(
-            f"{title}: max |D − D*| = {res['max_abs_error']:.3f}\n"
-            f"C(G) learned {res['c_learned']:.4f}, "
-            f"−log4 + 2·JSD = {res['c_theory']:.4f}", fontsize=10)
-        handles = ax.get_legend_handles_labels()
-        more = dens.get_legend_handles_labels()
-        ax.legend(handles[0] + more[0], handles[1] + more[1], fontsize=8,
-                  loc="upper right" if title.startswith("p_g ≠") else "lower center")
-    axes[1].axhline(0.5, color="gray", lw=0.8, ls=":")
+        handles, labels = ax.get_legend_handles_labels()
+        more, more_labels = dens.get_legend_handles_labels()
+        ax.legend(handles + more, labels + more_labels, fontsize=7.5,
+                  loc="center left" if ax is axes[0] else "lower center")
+    axes[0].set_title(
+        f"p_g ≠ p_data: max |D − D*| = {different['max_abs_error']:.3f}\n"
+        f"C(G) with learned D {different['c_learned']:.4f}; "
+        f"−log 4 + 2 JSD = {different['c_theory']:.4f}", fontsize=10)
+    worst_half = float(np.max(np.abs(equal["d_learned"] - 0.5)[equal["mask"]]))
+    axes[1].set_title(
+        f"p_g = p_data: D* = 1/2, max |D − 1/2| = {worst_half:.3f}\n"
+        f"C(G) with learned D {equal['c_learned']:.4f}; "
+        f"−log 4 = {-math.log(4.0):.4f}", fontsize=10)
     fig.suptitle("Optimal discriminator: the library's D trained with BCE "
                  "vs D* (Goodfellow et al. 2014)", fontsize=11)
     fig.tight_layout()
