@@ -10,9 +10,11 @@ an export is indirect but uses the same machinery:
   the MetaGraphDef that the loader returns, as TF Serving does.
 """
 
+import importlib.util
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import subprocess
@@ -502,3 +504,112 @@ def test_killed_export_leaves_no_version_dir(launched):
     # The next export takes version 1 and removes the dead process's dir.
     assert export_generator(toy_generator(), out, "toy").name == "1"
     assert entries(out / "toy") == ["1"]
+
+
+# ---- README's REST examples and the Python client ------------------------------
+
+
+def load_client():
+    spec = importlib.util.spec_from_file_location(
+        "serving_client", ROOT / "docs" / "serving_client.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def readme_curl_bodies():
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Serving with TensorFlow Serving"):]
+    end = section.find("\n## ", 1)
+    section = section if end < 0 else section[:end]
+    return [(model, json.loads(body)) for model, body in re.findall(
+        r"curl -s localhost:8501/v1/models/(\w+):predict -d '(\{.*\})'",
+        section)]
+
+
+def rest_to_tensors(body, signature):
+    """TF Serving's JSON -> tensor rules for the row and columnar formats."""
+    specs = signature.structured_input_signature[1]
+    if "instances" in body:
+        rows = body["instances"]
+        values = ({k: [row[k] for row in rows] for k in rows[0]}
+                  if isinstance(rows[0], dict) else {list(specs)[0]: rows})
+    else:
+        cols = body["inputs"]
+        values = cols if isinstance(cols, dict) else {list(specs)[0]: cols}
+    assert set(values) == set(specs)
+    return {k: tf.constant(v, specs[k].dtype) for k, v in values.items()}
+
+
+def test_readme_rest_bodies_run_on_exports(tmp_path):
+    keras.utils.set_random_seed(3)
+    models = {
+        "wgan": networks.build_mlp_generator(latent_dim=100, hidden=(8,)),
+        "blobs": networks.build_mlp_generator(8, (2,), (8,), None),
+    }
+    loaded = {name: tf.saved_model.load(str(export_generator(g, tmp_path,
+                                                             name)))
+              for name, g in models.items()}
+    bodies = readme_curl_bodies()
+    assert [(m, b.get("signature_name", "serving_default"),
+             "instances" in b) for m, b in bodies] == [
+        ("wgan", "sample", True), ("wgan", "sample", True),
+        ("wgan", "sample", False), ("blobs", "serving_default", True),
+        ("blobs", "serving_default", False)]
+    for model, body in bodies:
+        signature = loaded[model].signatures[
+            body.get("signature_name", "serving_default")]
+        inputs = rest_to_tensors(body, signature)
+        outputs = {k: v.numpy() for k, v in signature(**inputs).items()}
+        if "seed" in inputs:
+            seeds = inputs["seed"].numpy()
+            want_z = np.stack([tf.random.stateless_normal(
+                [100], seed=[s, 0]).numpy() for s in seeds])
+            np.testing.assert_allclose(outputs["z"], want_z, atol=1e-6)
+            np.testing.assert_allclose(
+                outputs["images"], keras_out(models[model], want_z),
+                atol=1e-5)
+        else:
+            np.testing.assert_allclose(
+                outputs["samples"], keras_out(models[model],
+                                              inputs["z"].numpy()),
+                atol=1e-5)
+    client = load_client()
+    seeds = {"seed": np.arange(4)}
+    assert client.rest_body(seeds, "sample", "row") == bodies[0][1]
+    assert client.rest_body(seeds, "sample", "columnar") == bodies[2][1]
+    with pytest.raises(ValueError, match="'row' or 'columnar'"):
+        client.rest_body(seeds, "sample", "rows")
+
+
+def test_client_turns_rest_responses_into_a_png_grid(exported, tmp_path):
+    _, _, paths = exported
+    client = load_client()
+    loaded = tf.saved_model.load(str(paths["mlp"]))
+    out = loaded.signatures["sample"](seed=tf.range(5, dtype=tf.int64))
+    images, z = out["images"].numpy(), out["z"].numpy()  # (5, 28, 28, 1)
+    # The two layouts of TF Serving's REST answers, through real JSON.
+    row = {"predictions": [{"images": images[i].tolist(), "z": z[i].tolist()}
+                           for i in range(5)]}
+    columnar = {"outputs": {"images": images.tolist(), "z": z.tolist()}}
+    for body in (row, columnar):
+        parsed = client.parse_rest_response(json.loads(json.dumps(body)),
+                                            ["images", "z"])
+        np.testing.assert_array_equal(parsed["images"], images)
+        np.testing.assert_array_equal(parsed["z"], z)
+    single = client.parse_rest_response(
+        {"predictions": [[0.5, -1.0]]}, ["samples"])
+    np.testing.assert_array_equal(single["samples"], [[0.5, -1.0]])
+    with pytest.raises(RuntimeError, match="TF Serving error: bad input"):
+        client.parse_rest_response({"error": "bad input"}, ["images"])
+
+    grid = client.image_grid(parsed["images"], cols=3, pad=2)
+    assert grid.shape == (2 * 30 - 2, 3 * 30 - 2) and grid.dtype == np.uint8
+    client.save_png(grid, tmp_path / "grid.png")
+    from PIL import Image
+    png = np.asarray(Image.open(tmp_path / "grid.png"))
+    np.testing.assert_array_equal(png, grid)
+    pixels = np.round(images[..., 0] * 255).astype("uint8")
+    np.testing.assert_array_equal(png[30:58, 30:58], pixels[4])  # row 1, col 1
+    np.testing.assert_array_equal(png[0:28, 60:88], pixels[2])   # row 0, col 2
+    assert png[28:30].max() == 0 and png[30:58, 60:88].max() == 0  # pad, empty
