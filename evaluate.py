@@ -84,7 +84,10 @@ def main(argv=None):
               file=sys.stderr)
         return 2
     print(format_table(result))
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    # Strict JSON: an undefined KL (no high-quality sample) becomes null.
+    clean = {key: None if isinstance(value, float) and value != value
+             else value for key, value in result.items()}
+    args.out.write_text(json.dumps(clean, indent=2) + "\n")
     print(f"wrote {args.out}")
     return 0
 
