@@ -177,8 +177,13 @@ class _ServingModule(tf.Module):
         def run(z):  # (B, latent_dim) -> (B, ...), inference mode
             return tf.cast(generator(z, training=False), tf.float32)
 
-        out_shape = tf.function(run, autograph=False).get_concrete_function(
-            z_spec).structured_outputs.shape
+        out_spec = tf.function(run, autograph=False).get_concrete_function(
+            z_spec).structured_outputs
+        if not isinstance(out_spec, tf.Tensor):
+            raise ValueError(
+                "Expected `generator` to return one tensor of samples. "
+                f"Received: {type(out_spec).__name__} of {len(out_spec)}")
+        out_shape = out_spec.shape
         key = "images" if out_shape.rank == 4 else "samples"
         self.latent_dim = latent_dim
         self.output_key = key
@@ -319,6 +324,7 @@ def export_generator(generator, export_dir="saved_models", name="gan", *,
     module, signatures = serving_functions(generator, latent_dim)
 
     model_dir = pathlib.Path(export_dir) / name
+    created = not model_dir.exists()
     try:
         model_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -369,13 +375,17 @@ def export_generator(generator, export_dir="saved_models", name="gan", *,
         meta_path.parent.mkdir(exist_ok=True)
         meta_path.write_text(json.dumps(info, indent=2) + "\n")
         final = _rename_into_place(tmp, model_dir, chosen, auto=version is None)
-    except OSError as error:
+    except BaseException as error:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise ExportError(
-            f"Could not write the export under {model_dir}: "
-            f"{error.strerror or error}") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if created:  # leave no empty model folder behind either
+            try:
+                model_dir.rmdir()
+            except OSError:
+                pass
+        if isinstance(error, OSError):
+            raise ExportError(
+                f"Could not write the export under {model_dir}: "
+                f"{error.strerror or error}") from None
         raise
     return final
 
@@ -405,15 +415,17 @@ def _rename_into_place(tmp, model_dir, version, auto):
 
 # ---- checkpoints and the CLI ----------------------------------------------
 
-_FINAL_NAMES = ("final.keras", "model.keras", "gan.keras")
+#: Checkpoint names looked for in a run directory, in this order
+#: (`keras_gan.training` writes ``checkpoint.keras``).
+_FINAL_NAMES = ("checkpoint.keras", "final.keras", "model.keras")
 
 
 def find_checkpoint(path):
     """Resolves a `.keras` file or a run directory to one `.keras` file.
 
     A run directory is searched (top level, then ``checkpoints/``) for
-    ``final.keras``, ``model.keras`` or ``gan.keras``; failing those, for a
-    single ``*.keras`` file.
+    ``checkpoint.keras`` (what training writes), ``final.keras`` or
+    ``model.keras``; failing those, for a single ``*.keras`` file.
 
     Raises:
         ExportError: no such file, or no unambiguous checkpoint in the dir.
@@ -475,7 +487,9 @@ def export_checkpoint(checkpoint, export_dir="saved_models", name=None,
         checkpoint: A `.keras` file or a run directory (see
             `find_checkpoint`).
         export_dir: Base directory of the exports.
-        name: Model name; defaults to the GAN's own name (e.g. ``wgangp``).
+        name: Model name; defaults to the run's ``export_name`` or
+            ``model`` from ``config.json`` next to the checkpoint, else the
+            GAN's own Keras name (e.g. ``wgangp``).
         version: Optional explicit version.
 
     Returns:
@@ -484,11 +498,27 @@ def export_checkpoint(checkpoint, export_dir="saved_models", name=None,
     if name is not None:
         check_name(name)
     path = find_checkpoint(checkpoint)
+    run = _run_config(path.parent)
     gan = load_gan(path)
+    metadata = {"source": str(path.resolve()),
+                "model_class": type(gan).__name__}
+    if run:
+        metadata.update({"run_dir": str(path.parent.resolve()), **{
+            key: run[key] for key in ("model", "dataset", "epochs")
+            if key in run}})
+    name = name or run.get("export_name") or run.get("model") or gan.name
     return export_generator(
-        gan.generator, export_dir, name or gan.name, latent_dim=gan.latent_dim,
-        version=version,
-        metadata={"source": str(path.resolve()), "model": type(gan).__name__})
+        gan.generator, export_dir, check_name(name),
+        latent_dim=gan.latent_dim, version=version, metadata=metadata)
+
+
+def _run_config(run_dir):
+    """The training config in ``run_dir/config.json`` ({} if none)."""
+    try:
+        config = json.loads((run_dir / "config.json").read_text())["config"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return config if isinstance(config, dict) else {}
 
 
 def main(argv=None):
@@ -507,7 +537,8 @@ def main(argv=None):
     parser.add_argument("--export-dir", default="saved_models",
                         help="base directory (default: saved_models)")
     parser.add_argument("--name", default=None,
-                        help="model name (default: the GAN's name)")
+                        help="model name (default: the run's export name "
+                             "or model, else the GAN's name)")
     parser.add_argument("--version", type=int, default=None,
                         help="explicit version (default: next integer)")
     args = parser.parse_args(argv)

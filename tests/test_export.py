@@ -291,6 +291,9 @@ def test_exception_mid_export_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="disk on fire"):
         export_generator(generator, tmp_path, "toy")
     assert entries(tmp_path / "toy") == ["1"]
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        export_generator(generator, tmp_path, "new")  # no empty folder left
+    assert entries(tmp_path) == ["toy"]
     monkeypatch.undo()
     assert export_generator(generator, tmp_path, "toy").name == "2"
     assert entries(tmp_path / "toy") == ["1", "2"]
@@ -342,8 +345,19 @@ def test_cli_exports_a_checkpoint_and_a_run_dir(checkpoint, tmp_path, capsys):
         loaded.signatures["serving_default"](z=tf.constant(z))["samples"],
         keras_out(gan.generator, z), atol=1e-5)
     info = json.loads((out / "toy" / "1" / export.METADATA_FILE).read_text())
-    assert (info["model"], info["source"]) == (
+    assert (info["model_class"], info["source"]) == (
         "WGANGP", str((run_dir / "final.keras").resolve()))
+    # A training run dir: checkpoint.keras, name and data set from config.json.
+    shutil.copy(run_dir / "final.keras", tmp_path / "checkpoint.keras")
+    (tmp_path / "config.json").write_text(json.dumps({"config": {
+        "model": "wgan-gp", "dataset": "ring", "epochs": 3,
+        "export_name": "ring"}}))
+    assert export.main([str(tmp_path), "--export-dir", str(out)]) == 0
+    assert capsys.readouterr().out.split() == [str(out / "ring" / "1")]
+    info = json.loads((out / "ring" / "1" / export.METADATA_FILE).read_text())
+    assert {k: info[k] for k in ("model", "dataset", "epochs", "source")} == {
+        "model": "wgan-gp", "dataset": "ring", "epochs": 3,
+        "source": str((tmp_path / "checkpoint.keras").resolve())}
 
 
 def test_cli_bad_inputs_exit_2_with_one_line(checkpoint, launched, tmp_path,
