@@ -620,7 +620,10 @@ def load_sampler(path):
         config = path / "config.json"
         if config.exists():
             try:
-                dataset = json.loads(config.read_text()).get("dataset")
+                recorded = json.loads(config.read_text())
+                # train.py nests the settings under "config".
+                dataset = recorded.get("dataset") or recorded.get(
+                    "config", {}).get("dataset")
             except (ValueError, AttributeError):
                 dataset = None
         # The training CLI's run dir keeps `checkpoint.keras`; otherwise the

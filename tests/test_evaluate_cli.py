@@ -87,7 +87,9 @@ def test_run_dir_checkpoint_is_scored(tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     gan.save(run_dir / "checkpoint.keras")
-    (run_dir / "config.json").write_text(json.dumps({"dataset": "grid"}))
+    # As train.py writes it: the settings nested under "config".
+    (run_dir / "config.json").write_text(
+        json.dumps({"config": {"dataset": "grid", "model": "gan"}}))
     sampler = evaluation.load_sampler(run_dir)
     assert (sampler.kind, sampler.sample_shape, sampler.dataset) == (
         "samples", (2,), "grid")
