@@ -165,11 +165,11 @@ def _keras_download(load):
 
 
 def _load_mnist():
-    import keras
-
     cached = (_keras_cache_dir() / "mnist.npz").is_file()
     if cached or network_available():
         try:
+            import keras  # only now: offline runs never import TensorFlow here
+
             x, y = _keras_download(keras.datasets.mnist.load_data)
             return x[..., None], y.astype(np.int64)
         except Exception as error:  # keras raises a bare Exception offline
@@ -184,13 +184,13 @@ def _load_mnist():
 
 
 def _load_fashion_mnist():
-    import keras
-
     cache = _keras_cache_dir() / "fashion-mnist"
     if _find_idx(cache) is not None:
         return load_idx_dir(cache)
     if network_available():
         try:
+            import keras
+
             x, y = _keras_download(keras.datasets.fashion_mnist.load_data)
             return x[..., None], y.astype(np.int64)
         except Exception:  # fall through to the system copy

@@ -284,14 +284,14 @@ def resolve(config):
                           f"{c.dataset}, received --arch dcgan")
     c.run_dir = str(c.run_dir or pathlib.Path("runs") / _run_name(c))
     c.export_name = c.export_name or c.model
-    if c.export:
-        from keras_gan.export import check_name
-
-        try:
-            check_name(c.export_name)
-        except ValueError:
-            raise ConfigError(f"expected --export-name to be a plain folder "
-                              f"name, received {c.export_name!r}") from None
+    # The rule of keras_gan.export.check_name, checked here without importing
+    # TensorFlow (validation must be quick and create nothing).
+    name = c.export_name
+    if c.export and (not name or name in (".", "..") or name.startswith(".")
+                     or any(sep in name for sep in ("/", "\\", "\0"))):
+        raise ConfigError(f"expected --export-name to be a plain folder name "
+                          f"(no path separators, not starting with '.'), "
+                          f"received {name!r}")
     return c
 
 
@@ -581,13 +581,15 @@ def _train(c, data):
     callbacks = [guard]
     if c.model == "wgan":
         callbacks.append(cbs.WeightClipping(c.clip_value))
+    # The checkpoint comes last: once it names epoch k, every output of epoch
+    # k is on disk; a kill before it re-runs the epoch and rewrites them.
     callbacks += [
-        saver,
         cbs.CSVLog(str(run_dir / LOG), rows),
         grid,
         cbs.LossCurves(str(run_dir / "loss_curves.png"), dict(history),
                        title=f"{c.model} on {c.dataset}"),
         cbs.ScalarLogger(str(tb_dir)),
+        saver,
     ]
     fit = model.fit(dataset, epochs=c.epochs, steps_per_epoch=c.steps_per_epoch,
                     initial_epoch=initial_epoch, callbacks=callbacks,

@@ -1,0 +1,284 @@
+"""keras_gan.training in-process: every model end to end, resume, NaN guard, bad input.
+
+Tiny nets (width 16, batch 8) and a few steps; the subprocess tests (the real
+command line, SIGKILL and resume) are in test_cli.py.
+"""
+
+import csv
+import json
+import pathlib
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_gan import GAN, callbacks, datasets, networks, training
+
+METRICS = {"gan": ["d_fake", "d_loss", "d_real", "g_loss"],
+           "gan-minimax": ["d_fake", "d_loss", "d_real", "g_loss"],
+           "dcgan": ["d_fake", "d_loss", "d_real", "g_loss"],
+           "wgan": ["d_loss", "g_loss", "w_estimate"],
+           "wgan-gp": ["d_loss", "g_loss", "gp", "w_estimate"]}
+
+
+@pytest.fixture(scope="module")
+def digits_npz(tmp_path_factory):
+    x, y = datasets.load_npz(datasets.MNIST_SAMPLE)
+    path = tmp_path_factory.mktemp("data") / "digits.npz"
+    np.savez(path, x=x[::50], y=y[::50])  # 100 genuine digits
+    return path
+
+
+def tiny(run_dir, **kwargs):
+    settings = dict(epochs=2, steps_per_epoch=4, batch_size=8, latent_dim=8,
+                    hidden=(16,), run_dir=str(run_dir), export=False,
+                    verbose=0)
+    settings.update(kwargs)
+    return training.TrainConfig(**settings)
+
+
+def png(path):
+    return tf.io.decode_png(tf.io.read_file(str(path))).numpy()
+
+
+def read_csv(path):
+    with open(path) as handle:
+        return list(csv.reader(handle))
+
+
+def event_tags(folder):
+    tags = set()
+    for events in pathlib.Path(folder).glob("events.out.tfevents.*"):
+        for record in tf.data.TFRecordDataset(str(events)):
+            event = tf.compat.v1.Event.FromString(record.numpy())
+            tags.update((value.tag, value.metadata.plugin_data.plugin_name)
+                        for value in event.summary.value)
+    return tags
+
+
+@pytest.mark.parametrize("model", list(METRICS))
+def test_every_model_writes_valid_outputs(model, tmp_path, digits_npz):
+    run_dir = tmp_path / "run"
+    export = model == "wgan"  # one export is enough to test the hook
+    config = tiny(run_dir, model=model, data=str(digits_npz), export=export,
+                  export_dir=str(tmp_path / "exports"),
+                  **({"steps_per_epoch": 2, "epochs": 1}
+                     if model == "dcgan" else {}))
+    result = training.run(config)
+    epochs, steps = config.epochs, config.steps_per_epoch
+    n_critic = 5 if model.startswith("wgan") else 1
+    assert (result.epochs, result.initial_epoch) == (epochs, 0)
+    assert result.steps == epochs * steps
+    assert result.generator_steps == epochs * steps // n_critic
+    # One grid per epoch from the fixed noise, and the final grid: 8 x 8
+    # digits of 28 px with 1 px borders, scaled 3x, grayscale.
+    for name in [f"samples/epoch_{e:04d}.png" for e in range(1, epochs + 1)
+                 ] + ["final_grid.png"]:
+        image = png(run_dir / name)
+        assert image.shape[:2] == (3 * (8 * 29 + 1),) * 2, name
+    assert png(run_dir / "loss_curves.png").shape[2] in (3, 4)
+    rows = read_csv(run_dir / "log.csv")
+    assert rows[0] == ["epoch"] + METRICS[model]
+    assert [row[0] for row in rows[1:]] == [str(e) for e in range(epochs)]
+    assert all(np.isfinite(float(v)) for row in rows[1:] for v in row)
+    loaded = keras.saving.load_model(run_dir / "checkpoint.keras")
+    assert int(loaded.d_optimizer.iterations) == epochs * steps
+    assert int(loaded.g_optimizer.iterations) == epochs * steps // n_critic
+    assert loaded.n_critic == n_critic
+    saved = json.loads((run_dir / "config.json").read_text())
+    assert saved["config"]["model"] == model
+    assert saved["config"]["arch"] == ("dcgan" if model == "dcgan" else "mlp")
+    assert saved["sample_shape"] == [28, 28, 1]
+    assert event_tags(run_dir / "tensorboard" / "train") == {
+        (f"epoch_{m}", "scalars") for m in METRICS[model]}
+    assert event_tags(run_dir / "tensorboard" / "samples") == {
+        ("samples", "images")}
+    if export:
+        assert result.export_path == tmp_path / "exports" / "wgan" / "1"
+        assert (result.export_path / "saved_model.pb").is_file()
+        served = tf.saved_model.load(str(result.export_path))
+        z = np.random.default_rng(0).normal(size=(3, 8)).astype("float32")
+        out = served.signatures["serving_default"](z=tf.constant(z))
+        np.testing.assert_allclose(out["images"].numpy(),
+                                   loaded.generator(z).numpy(), atol=1e-6)
+    else:
+        assert not (tmp_path / "exports").exists()
+
+
+def test_paper_defaults_are_filled_in(tmp_path):
+    c = training.resolve(training.TrainConfig(model="wgan",
+                                              run_dir=str(tmp_path)))
+    assert (c.lr, c.clip_value, c.n_critic, c.batch_size, c.arch) == (
+        5e-5, 0.01, 5, 64, "mlp")
+    assert (c.steps_per_epoch, c.steps_per_execution, c.epochs) == (
+        1000, 10, 120)
+    c = training.resolve(training.TrainConfig(model="wgan-gp"))
+    assert (c.lr, c.gp_weight, c.n_critic, c.clip_value) == (1e-4, 10.0, 5,
+                                                             None)
+    assert c.run_dir == "runs/wgan-gp-mnist" and c.export_name == "wgan-gp"
+    c = training.resolve(training.TrainConfig(model="dcgan",
+                                              steps_per_epoch=7))
+    assert (c.lr, c.n_critic, c.arch, c.batch_size,
+            c.steps_per_execution) == (2e-4, 1, "dcgan", 128, 7)
+    model = training.build_model(
+        training.resolve(training.TrainConfig(model="wgan-gp",
+                                              hidden=(16,))), (2,))
+    for optimizer in (model.d_optimizer, model.g_optimizer):
+        assert isinstance(optimizer, keras.optimizers.Adam)
+        np.testing.assert_allclose(
+            [float(optimizer.learning_rate), optimizer.beta_1,
+             optimizer.beta_2], [1e-4, 0.5, 0.9])
+
+
+def final_weights(run_dir):
+    model = keras.saving.load_model(pathlib.Path(run_dir) / "checkpoint.keras")
+    return [v.numpy() for v in model.weights]
+
+
+def test_resumed_run_equals_uninterrupted_run(tmp_path):
+    settings = dict(model="wgan-gp", dataset="grid", epochs=3,
+                    steps_per_epoch=6, n_critic=2, seed=7)
+    whole = training.run(tiny(tmp_path / "whole", **settings))
+    # Stop after one epoch, then the same flags with --resume (the epoch
+    # count may grow on resume: the other settings may not change).
+    training.run(tiny(tmp_path / "part", **{**settings, "epochs": 1}))
+    resumed = training.run(tiny(tmp_path / "part", resume=True, **settings))
+    assert resumed.initial_epoch == 1 and resumed.steps == whole.steps == 18
+    for a, b in zip(final_weights(tmp_path / "whole"),
+                    final_weights(tmp_path / "part")):
+        np.testing.assert_array_equal(a, b)
+    assert read_csv(tmp_path / "part" / "log.csv") == read_csv(
+        tmp_path / "whole" / "log.csv")
+    np.testing.assert_array_equal(png(tmp_path / "part" / "final_scatter.png"),
+                                  png(tmp_path / "whole" / "final_scatter.png"))
+    # Resuming a finished run trains nothing and changes nothing.
+    again = training.run(tiny(tmp_path / "part", resume=True, **settings))
+    assert (again.initial_epoch, again.steps) == (3, 18)
+    with pytest.raises(training.ConfigError, match="different settings"):
+        training.run(tiny(tmp_path / "part", resume=True,
+                          **{**settings, "seed": 8}))
+    with pytest.raises(training.ConfigError, match="pass --resume"):
+        training.run(tiny(tmp_path / "part", **settings))
+
+
+class PoisonAtEpoch(keras.callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            # The logits' bias: NaN reaches the loss (a ReLU would hide it).
+            bias = self.model.discriminator.trainable_variables[-1]
+            bias.assign(tf.fill(bias.shape, np.nan))
+
+
+def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = GAN(networks.build_mlp_generator(4, (2,), (16,), None),
+                networks.build_mlp_discriminator((2,), (16,)), 4, seed=0)
+    model.compile(jit_compile=False)
+    guard = callbacks.NonFiniteGuard()
+    path = tmp_path / "checkpoint.keras"
+    saver = callbacks.AtomicCheckpoint(path, guard)
+    good = {}
+
+    class Remember(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            good.setdefault(epoch, [v.numpy() for v in model.weights])
+
+    x = datasets.sample_toy("ring", 64, seed=0)
+    model.fit(x, batch_size=8, epochs=4, verbose=0,
+              callbacks=[guard, saver, Remember(), PoisonAtEpoch(2)])
+    assert guard.failure.startswith("non-finite loss at epoch 3, critic step 17")
+    assert "d_loss=nan" in guard.failure
+    assert saver.saved_epoch == 2 and model.stop_training
+    assert int(model.d_optimizer.iterations) == 17  # stopped at once
+    restored = keras.saving.load_model(path)
+    assert int(restored.d_optimizer.iterations) == 16
+    for a, b in zip(good[1], restored.weights):
+        np.testing.assert_array_equal(a, b.numpy())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.keras"]
+
+
+def test_diverging_run_exits_1_with_one_line(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    code = training.main(["--model", "gan", "--dataset", "ring", "--lr",
+                          "1e38", "--hidden", "16", "--epochs", "2",
+                          "--steps-per-epoch", "20", "--run-dir",
+                          str(run_dir), "--no-export", "--verbose", "0"],
+                         prog="train.py")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    assert err[-1].startswith(
+        "train.py: training stopped: non-finite loss at epoch 1, critic step ")
+    assert err[-1].endswith("last good checkpoint: none (no epoch completed)")
+    assert not (run_dir / "checkpoint.keras").exists()
+
+
+BAD = [
+    (["--model", "vae"], "argument --model: invalid choice: 'vae'"),
+    (["--dataset", "cifar"], "argument --dataset: invalid choice: 'cifar'"),
+    (["--epochs", "0"], "expected --epochs to be an integer >= 1, received 0"),
+    (["--batch-size", "-8"], "expected --batch-size to be an integer >= 1"),
+    (["--steps-per-epoch", "0"], "expected --steps-per-epoch to be an"),
+    (["--latent-dim", "0"], "expected --latent-dim to be an integer >= 1"),
+    (["--hidden", "16,0"], "argument --hidden: expected comma-separated"),
+    (["--lr", "-1"], "expected --lr to be a finite number > 0, received -1.0"),
+    (["--lr", "nan"], "expected --lr to be a finite number > 0"),
+    (["--n-critic", "0"], "expected --n-critic to be an integer >= 1"),
+    (["--clip-value", "0"], "expected --clip-value to be a finite number > 0"),
+    (["--model", "gan", "--clip-value", "0.1"], "--clip-value applies to"),
+    (["--steps-per-epoch", "10", "--steps-per-execution", "3"],
+     "expected --steps-per-execution to divide"),
+    (["--dataset", "ring", "--arch", "dcgan"], "expected --arch mlp"),
+    (["--epochs", "x"], "argument --epochs: invalid int value: 'x'"),
+    (["--export-name", "a/b"], "expected --export-name to be a plain"),
+    (["--data", "{tmp}/missing.npz"], "Expected a readable .npz file"),
+    (["--data", "{tmp}/junk.npz"], "Expected a readable .npz file"),
+    (["--data", "{tmp}/flat.npz"], "Expected images of shape (N, H, W, C)"),
+    (["--data", "{tmp}/flat.npz", "--dataset", "ring"], "do not apply"),
+    (["--data-dir", "{tmp}"], "Expected train-images-idx3-ubyte.gz"),
+    (["--data-dir", "{tmp}/bad_idx"], "Expected an idx file"),
+    (["--run-dir", "{tmp}/a_file"], "expected --run-dir to be a folder"),
+    (["--run-dir", "{tmp}/a_file/run"], "expected --run-dir inside a folder"),
+    (["--export-dir", "{tmp}/a_file"], "expected --export-dir to be a folder"),
+    (["--data", "{tmp}/tiny.npz", "--batch-size", "9"],
+     "expected --batch-size <= the number of examples (3), received 9"),
+]
+
+
+@pytest.mark.parametrize("argv, message", BAD)
+def test_bad_input_exits_2_with_one_line_and_creates_nothing(
+        argv, message, tmp_path, capsys, monkeypatch):
+    np.savez(tmp_path / "flat.npz", x=np.zeros((4, 784), np.uint8))
+    np.savez(tmp_path / "tiny.npz", x=np.zeros((3, 28, 28, 1), np.uint8))
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    (tmp_path / "a_file").write_text("")
+    (tmp_path / "bad_idx").mkdir()
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
+        (tmp_path / "bad_idx" / name).write_bytes(
+            __import__("gzip").compress(b"\x08\x08\x08\x08"))
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    monkeypatch.chdir(tmp_path)  # default run and export dirs land here
+    argv = [a.format(tmp=tmp_path) for a in argv] + ["--verbose", "0"]
+    with pytest.raises(SystemExit) if "argument" in message else \
+            _no_raise() as caught:
+        code = training.main(argv, prog="train.py")
+    if caught is not None:
+        code = caught.value.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("train.py: error: ")
+    assert message in err
+    assert "Traceback" not in err
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+
+
+class _no_raise:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
