@@ -123,6 +123,9 @@ def train(method, generator_steps=2000, snapshots=(0, 500, 1000, 2000),
 def plot(results, path, real=None):
     """One row per method, one column per snapshot; last column: the data.
 
+    Each panel's title gives the modes captured and the high-quality
+    fraction of that snapshot (`keras_gan.evaluation.mode_coverage`).
+
     Args:
         results: Dict `{method: train() result}`.
         path: Output PNG path.
@@ -132,6 +135,7 @@ def plot(results, path, real=None):
         `path`.
     """
     from keras_gan import datasets
+    from keras_gan.evaluation import mode_coverage
 
     centres = datasets.TOY_CENTRES["ring"]
     methods = list(results)
@@ -148,12 +152,11 @@ def plot(results, path, real=None):
                        color="tab:blue", rasterized=True)
             ax.scatter(centres[:, 0], centres[:, 1], s=14, marker="x",
                        color="tab:red", lw=1)
-            title = f"G step {step}"
-            if col == len(res["snapshots"]) - 1:
-                cov = res["coverage"]
-                title += (f"\n{cov['modes']}/8 modes, "
-                          f"{100 * cov['high_quality']:.1f}% HQ")
-            ax.set_title(title, fontsize=8)
+            cov = mode_coverage(samples, centres, datasets.TOY_STD["ring"])
+            ax.set_title(f"G step {step}: {cov['modes']}/8 modes\n"
+                         f"{100 * cov['high_quality']:.1f}% high quality",
+                         fontsize=8,
+                         fontweight="bold" if col == columns - 1 else None)
             if col == 0:
                 ax.set_ylabel(LABELS.get(method, method), fontsize=8)
         if real is not None:
@@ -166,8 +169,10 @@ def plot(results, path, real=None):
         ax.set_ylim(-1.6, 1.6)
         ax.set_aspect("equal")
         ax.tick_params(labelsize=6)
-    fig.suptitle("Ring of 8 Gaussians (std 0.01): samples over training, "
-                 "same seed, nets and generator budget", fontsize=10)
+    fig.suptitle("Ring of 8 Gaussians (std 0.01): 2,500 samples over "
+                 "training; same seed, networks and generator budget; "
+                 "red × = centres, high quality = within 3 std",
+                 fontsize=10)
     fig.tight_layout()
     return _common.save_figure(fig, path)
 
