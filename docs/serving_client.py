@@ -6,8 +6,8 @@ Asks the ``sample`` signature for ``count`` samples (seeds ``seed`` ..
 client. REST needs only numpy, pillow and requests; gRPC needs the optional
 ``tensorflow-serving-api`` (``pip install "keras-gan[serving]"``).
 
-    python docs/serving_client.py --model wgan --seed 0 --count 64 --out grid.png
-    python docs/serving_client.py --model wgan --grpc localhost:8500 --out grid.png
+    python docs/serving_client.py --model wgan --count 64 --out grid.png
+    python docs/serving_client.py --model wgan --grpc localhost:8500
 
 This file does not import keras_gan: copy it next to any client.
 """
@@ -37,7 +37,8 @@ def rest_body(inputs, signature="sample", fmt="row"):
         return {"signature_name": signature,
                 "inputs": {k: v.tolist() for k, v in inputs.items()}}
     if fmt != "row":
-        raise ValueError(f"Expected fmt 'row' or 'columnar'. Received: {fmt!r}")
+        raise ValueError(
+            f"Expected fmt 'row' or 'columnar'. Received: {fmt!r}")
     (batch,) = {len(v) for v in inputs.values()}
     if len(inputs) == 1:  # a single input: bare values per row
         (values,) = inputs.values()
@@ -78,8 +79,8 @@ def predict_rest(server, model, inputs, signature="sample", fmt="row",
     import requests
 
     path = f"/v1/models/{model}" + (f"/versions/{version}" if version else "")
-    response = requests.post(f"http://{server}{path}:predict",
-                             data=json.dumps(rest_body(inputs, signature, fmt)),
+    body = json.dumps(rest_body(inputs, signature, fmt))
+    response = requests.post(f"http://{server}{path}:predict", data=body,
                              timeout=timeout)
     return parse_rest_response(response.json(), list(output_keys))
 
@@ -138,8 +139,8 @@ def image_grid(images, cols=None, pad=2):
     pixels = np.round(np.clip(images, 0.0, 1.0) * 255.0).astype("uint8")
     for i in range(n):
         r, q = divmod(i, cols)
-        grid[r * (h + pad):r * (h + pad) + h, q * (w + pad):q * (w + pad) + w] = (
-            pixels[i])
+        top, left = r * (h + pad), q * (w + pad)
+        grid[top:top + h, left:left + w] = pixels[i]
     return grid[..., 0] if c == 1 else grid
 
 

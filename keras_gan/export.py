@@ -2,7 +2,8 @@
 
 Layout (what TF Serving's file-system source watches)::
 
-    saved_models/<name>/1/saved_model.pb, variables/, assets.extra/keras_gan.json
+    saved_models/<name>/1/saved_model.pb, variables/,
+                          assets.extra/keras_gan.json
     saved_models/<name>/2/...
 
 Every export gets the next integer version. It is built under a hidden,
@@ -374,7 +375,8 @@ def export_generator(generator, export_dir="saved_models", name="gan", *,
         meta_path = tmp / METADATA_FILE
         meta_path.parent.mkdir(exist_ok=True)
         meta_path.write_text(json.dumps(info, indent=2) + "\n")
-        final = _rename_into_place(tmp, model_dir, chosen, auto=version is None)
+        final = _rename_into_place(tmp, model_dir, chosen,
+                                   auto=version is None)
     except BaseException as error:
         shutil.rmtree(tmp, ignore_errors=True)
         if created:  # leave no empty model folder behind either

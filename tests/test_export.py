@@ -136,7 +136,8 @@ def test_signatures_in_the_saved_model_proto(exported, launched):
                 "outputs": {key: (tf.float32.as_datatype_enum, shape),
                             "z": (tf.float32.as_datatype_enum, [-1, LATENT])}},
         }
-        meta_info = json.loads((paths[name] / export.METADATA_FILE).read_text())
+        meta_info = json.loads(
+            (paths[name] / export.METADATA_FILE).read_text())
         assert (meta_info["latent_dim"], meta_info["output_key"],
                 meta_info["output_shape"]) == (LATENT, key, [None] + shape[1:])
 
@@ -226,7 +227,7 @@ def launched(exported, tmp_path_factory):
     bg.close()
 
 
-# ---- graph scan -----------------------------------------------------------
+# ---- graph scan -------------------------------------------------------------
 
 
 def test_graph_has_only_standard_ops_after_xla_use(tmp_path):
@@ -255,7 +256,7 @@ def test_graph_has_only_standard_ops_after_xla_use(tmp_path):
         export.check_serving_graph(tmp_path / "bad")
 
 
-# ---- versions, atomicity, crashes ----------------------------------------
+# ---- versions, atomicity, crashes -------------------------------------------
 
 
 def entries(path):
@@ -299,7 +300,7 @@ def test_exception_mid_export_leaves_nothing(tmp_path, monkeypatch):
     assert entries(tmp_path / "toy") == ["1", "2"]
 
 
-# ---- bad input -------------------------------------------------------------
+# ---- bad input --------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", ["a/b", "../up", "..", "", ".hidden",
@@ -393,7 +394,7 @@ def test_cli_bad_inputs_exit_2_with_one_line(checkpoint, launched, tmp_path,
     assert not (work / "script_out").exists()
 
 
-# ---- 1. a fresh process with TensorFlow only ---------------------------------
+# ---- 1. a fresh process with TensorFlow only --------------------------------
 
 
 def test_fresh_tensorflow_process_matches_keras(exported, launched):
@@ -428,7 +429,7 @@ def test_fresh_tensorflow_process_matches_keras(exported, launched):
     assert np.abs(got["dcgan/z5"] - batch_stats).max() > 1e-2
 
 
-# ---- 2. saved_model_cli -------------------------------------------------------
+# ---- 2. saved_model_cli -----------------------------------------------------
 
 
 def test_saved_model_cli_show_and_run(exported, launched):
@@ -451,7 +452,7 @@ def test_saved_model_cli_show_and_run(exported, launched):
         keras_out(gens["dcgan"], SMC_Z.astype("float32")), atol=1e-5)
 
 
-# ---- 3. the C API loader --------------------------------------------------------
+# ---- 3. the C API loader ----------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -504,7 +505,7 @@ def test_c_api_loader_runs_the_signatures(exported, serve_check, tmp_path):
                                keras_out(gens["toy"], want_z), atol=1e-5)
 
 
-# ---- 4. a killed export --------------------------------------------------
+# ---- 4. a killed export -----------------------------------------------------
 
 
 def test_killed_export_leaves_no_version_dir(launched):
@@ -520,7 +521,7 @@ def test_killed_export_leaves_no_version_dir(launched):
     assert entries(out / "toy") == ["1"]
 
 
-# ---- README's REST examples and the Python client ------------------------------
+# ---- README's REST examples and the Python client ---------------------------
 
 
 def load_client():
