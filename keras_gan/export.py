@@ -176,15 +176,15 @@ class _ServingModule(tf.Module):
         seed_spec = tf.TensorSpec([None], tf.int64, name="seed")
 
         def run(z):  # (B, latent_dim) -> (B, ...), inference mode
-            return tf.cast(generator(z, training=False), tf.float32)
+            out = generator(z, training=False)
+            if isinstance(out, (list, tuple, dict)):
+                raise ValueError(
+                    "Expected `generator` to return one tensor of samples. "
+                    f"Received: a {type(out).__name__} of {len(out)} outputs")
+            return tf.cast(out, tf.float32)
 
-        out_spec = tf.function(run, autograph=False).get_concrete_function(
-            z_spec).structured_outputs
-        if not isinstance(out_spec, tf.Tensor):
-            raise ValueError(
-                "Expected `generator` to return one tensor of samples. "
-                f"Received: {type(out_spec).__name__} of {len(out_spec)}")
-        out_shape = out_spec.shape
+        out_shape = tf.function(run, autograph=False).get_concrete_function(
+            z_spec).structured_outputs.shape
         key = "images" if out_shape.rank == 4 else "samples"
         self.latent_dim = latent_dim
         self.output_key = key
@@ -212,6 +212,13 @@ class _ServingModule(tf.Module):
                                   autograph=False)
 
 
+def _check_generator(generator):
+    if not isinstance(generator, keras.Model):
+        raise ValueError(
+            "Expected `generator` to be a keras.Model. "
+            f"Received: generator of type {type(generator).__name__}")
+
+
 def serving_functions(generator, latent_dim=None):
     """Builds the `tf.Module` that `export_generator` saves.
 
@@ -223,10 +230,7 @@ def serving_functions(generator, latent_dim=None):
         `(module, signatures)`: the module and the signature dict for
         `tf.saved_model.save`.
     """
-    if not isinstance(generator, keras.Model):
-        raise ValueError(
-            "Expected `generator` to be a keras.Model. "
-            f"Received: generator of type {type(generator).__name__}")
+    _check_generator(generator)
     latent_dim = _generator_latent_dim(generator, latent_dim)
     module = _ServingModule(generator, latent_dim)
     signatures = {
@@ -322,7 +326,8 @@ def export_generator(generator, export_dir="saved_models", name="gan", *,
         raise ValueError(
             f"Expected `version` to be an int >= 1 or None. "
             f"Received: version={version!r}")
-    module, signatures = serving_functions(generator, latent_dim)
+    _check_generator(generator)
+    latent_dim = _generator_latent_dim(generator, latent_dim)
 
     model_dir = pathlib.Path(export_dir) / name
     created = not model_dir.exists()
@@ -348,6 +353,7 @@ def export_generator(generator, export_dir="saved_models", name="gan", *,
     tmp = model_dir / (f"{_TMP_PREFIX}{chosen}-{socket.gethostname()}-"
                        f"{os.getpid()}")
     try:
+        module, signatures = serving_functions(generator, latent_dim)
         tf.saved_model.save(
             module, str(tmp), signatures=signatures,
             options=tf.saved_model.SaveOptions(

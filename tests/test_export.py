@@ -311,6 +311,19 @@ def test_bad_names_are_refused_and_nothing_is_written(tmp_path, name):
     assert not (tmp_path / "out").exists()
 
 
+def test_bad_generators_are_refused_and_nothing_is_written(tmp_path):
+    z = keras.Input((LATENT,))
+    two_outputs = keras.Model(z, [keras.layers.Dense(2)(z),
+                                  keras.layers.Dense(3)(z)])
+    with pytest.raises(ValueError, match="one tensor of samples.*list of 2"):
+        export_generator(two_outputs, tmp_path, "two")
+    with pytest.raises(ValueError, match="keras.Model.*type str"):
+        export_generator("generator", tmp_path, "str")
+    with pytest.raises(ValueError, match="latent_dim.*Received: latent_dim=3"):
+        export_generator(toy_generator(), tmp_path, "toy", latent_dim=3)
+    assert entries(tmp_path) == []
+
+
 def test_unwritable_export_dir(tmp_path):
     (tmp_path / "file").write_text("not a directory")
     with pytest.raises(ExportError, match="writable export directory"):
