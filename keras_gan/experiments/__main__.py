@@ -7,7 +7,6 @@ numbers as JSON (one object per experiment).
 import argparse
 import importlib
 import json
-import os
 import sys
 import time
 
@@ -33,7 +32,6 @@ def main(argv=None):
     parser.add_argument("--out", default="docs",
                         help="folder for the PNGs (default: docs)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     names = list(EXPERIMENTS) if args.experiment == "all" else [args.experiment]
     for name in names:
         module = importlib.import_module(

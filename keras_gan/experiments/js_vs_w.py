@@ -166,7 +166,8 @@ def critic_estimate(critic, d, std=1.0, num=20001):
     # integral f' (F_q - F_p) dx); far in the tails, where no sample or
     # interpolate lands, the critic's slope is unconstrained and irrelevant.
     gap = np.abs(_common.gaussian_cdf(x, *p) - _common.gaussian_cdf(x, *q))
-    support = gap >= 1e-3 * gap.max() if gap.max() > 0 else np.ones_like(gap, bool)
+    support = (gap >= 1e-3 * gap.max() if gap.max() > 0
+               else np.ones_like(gap, bool))
     lipschitz = float(np.max(np.abs(_input_gradient(critic, x[support]))))
     return {"raw": raw, "lipschitz": lipschitz,
             "normalised": raw / lipschitz}
@@ -184,7 +185,12 @@ def _input_gradient(critic, x):
 
 def critic_points(distances=CRITIC_DISTANCES, steps=2000, gp_weight=10.0,
                   seed=0):
-    """Trains one critic per distance; returns arrays `d`, `raw`, `lipschitz`, `normalised`."""
+    """Trains one critic per distance.
+
+    Returns:
+        Dict of arrays `d`, `raw`, `lipschitz`, `normalised` (see
+        `critic_estimate`) and the float `gp_weight`.
+    """
     rows = [critic_estimate(train_critic(d, steps=steps, gp_weight=gp_weight,
                                          seed=seed), d)
             for d in distances]
@@ -247,10 +253,11 @@ def run(out_dir="docs", critic_steps=2000, seed=0):
     critic = critic_points(steps=critic_steps, seed=seed)
     path = plot(curve, critic, os.path.join(out_dir, "exp_js_vs_w.png"))
     at = {float(k): i for i, k in enumerate(curve["d"])}
+    shown = (1.0, 2.0, 5.0, 10.0, 30.0)
     return {
         "figure": path,
-        "jsd_at_d": {k: float(curve["jsd"][at[k]]) for k in (1.0, 2.0, 5.0, 10.0, 30.0)},
-        "w1_at_d": {k: float(curve["w1"][at[k]]) for k in (1.0, 2.0, 5.0, 10.0, 30.0)},
+        "jsd_at_d": {k: float(curve["jsd"][at[k]]) for k in shown},
+        "w1_at_d": {k: float(curve["w1"][at[k]]) for k in shown},
         "critic": {float(k): {"raw": float(r), "lipschitz": float(lip),
                               "normalised": float(n)}
                    for k, r, lip, n in zip(critic["d"], critic["raw"],

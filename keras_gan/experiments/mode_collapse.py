@@ -142,7 +142,7 @@ def plot(results, path, real=None):
     columns = max(len(r["snapshots"]) for r in results.values())
     fig, axes = _common.new_figure(
         len(methods), columns + (real is not None),
-        figsize=(2.3 * (columns + (real is not None)), 2.45 * len(methods)),
+        figsize=(2.3 * (columns + (real is not None)), 2.75 * len(methods)),
         squeeze=False)
     for row, method in enumerate(methods):
         res = results[method]
@@ -174,7 +174,7 @@ def plot(results, path, real=None):
                  "red × = centres, high quality = within 3 std",
                  fontsize=10)
     fig.tight_layout()
-    return _common.save_figure(fig, path)
+    return _common.save_figure(fig, path, dpi=110)
 
 
 def run(out_dir="docs", generator_steps=4000,
