@@ -139,7 +139,8 @@ class NonFiniteGuard(keras.callbacks.Callback):
             return
         bad = _finite_logs(logs)
         if bad:
-            step = int(self.model.d_optimizer.iterations)
+            step = int(keras.ops.convert_to_numpy(
+                self.model.d_optimizer.iterations))
             self.failure = (f"non-finite loss at epoch {self._epoch + 1}, "
                             f"critic step {step}: {', '.join(bad)}")
             self.model.stop_training = True

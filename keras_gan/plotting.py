@@ -85,17 +85,17 @@ def save_image_grid(images, path, columns=8, scale=3):
     Returns:
         `pathlib.Path` of the PNG.
     """
-    plt = _pyplot()
+    from PIL import Image  # matplotlib's own PNG writer
+
     grid = image_grid(images, columns)
     grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
     if grid.shape[-1] == 1:
-        grid = grid[..., 0]
-    elif grid.shape[-1] not in (3, 4):
-        grid = grid[..., :3]
+        grid = grid[..., 0]  # 8-bit grayscale PNG
+    elif grid.shape[-1] == 2:
+        grid = grid[..., :1].repeat(3, axis=-1)
 
     def write(tmp):
-        plt.imsave(tmp, grid, cmap="gray" if grid.ndim == 2 else None,
-                   vmin=0, vmax=255, format="png")
+        Image.fromarray(grid).save(tmp, format="PNG")
 
     return atomic_write(path, write)
 

@@ -525,6 +525,13 @@ def run(config):
             tf_config.disable_op_determinism()
 
 
+def _count(variable):
+    """An int from a counter variable, also a distributed (mirrored) one."""
+    import keras
+
+    return int(keras.ops.convert_to_numpy(variable))
+
+
 def _train(c, data):
     import keras
 
@@ -535,7 +542,7 @@ def _train(c, data):
     run_dir = pathlib.Path(c.run_dir)
     samples_dir, tb_dir = run_dir / "samples", run_dir / "tensorboard"
     samples_dir.mkdir(parents=True, exist_ok=True)
-    for stale in run_dir.glob(".*.tmp-*"):  # from a killed write
+    for stale in run_dir.rglob(".*.tmp-*"):  # from a killed write
         stale.unlink()
     checkpoint = run_dir / CHECKPOINT
     resuming = c.resume and checkpoint.exists()
@@ -550,7 +557,7 @@ def _train(c, data):
             model = keras.saving.load_model(checkpoint)
         else:
             model = build_model(c, data.shape)
-    done_steps = int(model.d_optimizer.iterations)
+    done_steps = _count(model.d_optimizer.iterations)
     initial_epoch, extra = divmod(done_steps, c.steps_per_epoch)
     if extra:
         raise ConfigError(f"cannot resume: {checkpoint} holds {done_steps} "
@@ -617,10 +624,10 @@ def _train(c, data):
             latent_dim=c.latent_dim,
             metadata={"run_dir": str(run_dir), "model": c.model,
                       "dataset": c.dataset, "epochs": c.epochs})
-    steps = int(model.d_optimizer.iterations)
+    steps = _count(model.d_optimizer.iterations)
     result = RunResult(run_dir=run_dir, epochs=c.epochs,
                        initial_epoch=initial_epoch, steps=steps,
-                       generator_steps=int(model.g_optimizer.iterations),
+                       generator_steps=_count(model.g_optimizer.iterations),
                        seconds=time.time() - start, export_path=export_path,
                        history=history, n_examples=len(data.x),
                        data_source=data.source, final_picture=final)

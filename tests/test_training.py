@@ -131,35 +131,67 @@ def test_paper_defaults_are_filled_in(tmp_path):
              optimizer.beta_2], [1e-4, 0.5, 0.9])
 
 
+def test_stacked_mnist_from_idx_files_mirrored_bfloat16(tmp_path,
+                                                       monkeypatch):
+    import gzip
+    import struct
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (20, 28, 28), dtype=np.uint8)
+    labels = np.arange(20, dtype=np.uint8) % 10
+    for name, array in (("train-images-idx3-ubyte.gz", images),
+                        ("train-labels-idx1-ubyte.gz", labels)):
+        header = bytes([0, 0, 8, array.ndim]) + b"".join(
+            struct.pack(">I", d) for d in array.shape)
+        (tmp_path / name).write_bytes(gzip.compress(header + array.tobytes()))
+    monkeypatch.setattr(training, "STACKED_MNIST_SIZE", 64)
+    result = training.run(tiny(tmp_path / "run", model="gan",
+                               dataset="stacked_mnist",
+                               data_dir=str(tmp_path), epochs=1,
+                               steps_per_epoch=2, strategy="mirrored",
+                               precision="mixed_bfloat16"))
+    assert keras.mixed_precision.dtype_policy().name == "float32"  # restored
+    assert result.steps == 2 and result.n_examples == 64
+    grid = png(tmp_path / "run" / "final_grid.png")
+    assert grid.shape == (3 * (8 * 29 + 1), 3 * (8 * 29 + 1), 3)
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["sample_shape"] == [28, 28, 3]
+    assert saved["config"]["precision"] == "mixed_bfloat16"
+
+
 def final_weights(run_dir):
     model = keras.saving.load_model(pathlib.Path(run_dir) / "checkpoint.keras")
     return [v.numpy() for v in model.weights]
 
 
-def test_resumed_run_equals_uninterrupted_run(tmp_path):
-    settings = dict(model="wgan-gp", dataset="grid", epochs=3,
-                    steps_per_epoch=6, n_critic=2, seed=7)
-    whole = training.run(tiny(tmp_path / "whole", **settings))
-    # Stop after one epoch, then the same flags with --resume (the epoch
-    # count may grow on resume: the other settings may not change).
-    training.run(tiny(tmp_path / "part", **{**settings, "epochs": 1}))
-    resumed = training.run(tiny(tmp_path / "part", resume=True, **settings))
-    assert resumed.initial_epoch == 1 and resumed.steps == whole.steps == 18
-    for a, b in zip(final_weights(tmp_path / "whole"),
-                    final_weights(tmp_path / "part")):
-        np.testing.assert_array_equal(a, b)
-    assert read_csv(tmp_path / "part" / "log.csv") == read_csv(
-        tmp_path / "whole" / "log.csv")
-    np.testing.assert_array_equal(png(tmp_path / "part" / "final_scatter.png"),
-                                  png(tmp_path / "whole" / "final_scatter.png"))
-    # Resuming a finished run trains nothing and changes nothing.
-    again = training.run(tiny(tmp_path / "part", resume=True, **settings))
-    assert (again.initial_epoch, again.steps) == (3, 18)
-    with pytest.raises(training.ConfigError, match="different settings"):
-        training.run(tiny(tmp_path / "part", resume=True,
-                          **{**settings, "seed": 8}))
+def test_resume_extends_a_run_and_refuses_changed_settings(tmp_path):
+    # (Bitwise equality with an uninterrupted run, after a real SIGKILL, is
+    # checked in test_cli.py.)
+    settings = dict(model="wgan-gp", dataset="grid", steps_per_epoch=3,
+                    n_critic=2, seed=7)
+    first = training.run(tiny(tmp_path / "run", epochs=1, **settings))
+    before = final_weights(tmp_path / "run")
+    log_before = read_csv(tmp_path / "run" / "log.csv")
     with pytest.raises(training.ConfigError, match="pass --resume"):
-        training.run(tiny(tmp_path / "part", **settings))
+        training.run(tiny(tmp_path / "run", epochs=2, **settings))
+    with pytest.raises(training.ConfigError,
+                       match=r"different settings \(seed: 7 -> 8\)"):
+        training.run(tiny(tmp_path / "run", epochs=2, resume=True,
+                          **{**settings, "seed": 8}))
+    # Resuming a finished run trains nothing and changes nothing.
+    again = training.run(tiny(tmp_path / "run", epochs=1, resume=True,
+                              **settings))
+    assert (first.steps, again.initial_epoch, again.steps) == (3, 1, 3)
+    for a, b in zip(before, final_weights(tmp_path / "run")):
+        np.testing.assert_array_equal(a, b)
+    # A larger --epochs extends it; the log keeps epoch 0 and adds epoch 1.
+    more = training.run(tiny(tmp_path / "run", epochs=2, resume=True,
+                             **settings))
+    assert (more.initial_epoch, more.steps, more.generator_steps) == (1, 6, 3)
+    rows = read_csv(tmp_path / "run" / "log.csv")
+    assert [r[0] for r in rows] == ["epoch", "0", "1"]
+    assert rows[:2] == log_before
+    assert more.history["gp"][0] == float(rows[1][rows[0].index("gp")])
 
 
 class PoisonAtEpoch(keras.callbacks.Callback):
