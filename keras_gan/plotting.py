@@ -116,13 +116,13 @@ def save_scatter(real, fake, path, title=None, centres=None):
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
     try:
-        ax.scatter(real[:, 0], real[:, 1], s=3, c="tab:blue", alpha=0.4,
-                   label="real")
+        if centres is not None:
+            ax.scatter(centres[:, 0], centres[:, 1], marker="+", c="black",
+                       s=60, linewidths=0.6, label="centres")
         ax.scatter(fake[:, 0], fake[:, 1], s=3, c="tab:orange", alpha=0.6,
                    label="generated")
-        if centres is not None:
-            ax.scatter(centres[:, 0], centres[:, 1], marker="x", c="black",
-                       s=30, label="centres")
+        ax.scatter(real[:, 0], real[:, 1], s=4, c="tab:blue", alpha=0.5,
+                   label="real")
         lim = 1.3 * max(np.abs(real).max(), 1e-3)
         ax.set_xlim(-lim, lim)
         ax.set_ylim(-lim, lim)

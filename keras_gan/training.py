@@ -95,8 +95,16 @@ class ConfigError(ValueError):
     """Bad user input (flags, data files, run dir); nothing was created."""
 
 
-class TrainingDiverged(RuntimeError):
+class RunError(RuntimeError):
+    """A run that started could not finish (exit code 1)."""
+
+
+class TrainingDiverged(RunError):
     """A loss became NaN/Inf; training stopped, the last checkpoint is kept."""
+
+
+class ExportFailed(RunError):
+    """Training finished but the SavedModel export could not be written."""
 
 
 @dataclasses.dataclass
@@ -505,6 +513,8 @@ def run(config):
         ConfigError: bad input (raised before anything is created).
         TrainingDiverged: a loss became NaN/Inf (the checkpoint of the last
             good epoch is kept).
+        ExportFailed: the export could not be written (the run dir is
+            complete; `python export.py RUN_DIR` retries from it).
     """
     c, data = prepare(config)
     import keras
@@ -617,13 +627,19 @@ def _train(c, data):
         plotting.save_loss_curves({}, run_dir / "loss_curves.png")
     export_path = None
     if c.export:
-        from keras_gan.export import export_generator
+        from keras_gan.export import ExportError, export_generator
 
-        export_path = export_generator(
-            model.generator, c.export_dir, c.export_name,
-            latent_dim=c.latent_dim,
-            metadata={"run_dir": str(run_dir), "model": c.model,
-                      "dataset": c.dataset, "epochs": c.epochs})
+        try:
+            export_path = export_generator(
+                model.generator, c.export_dir, c.export_name,
+                latent_dim=c.latent_dim,
+                metadata={"run_dir": str(run_dir), "model": c.model,
+                          "dataset": c.dataset, "epochs": c.epochs})
+        except ExportError as error:
+            raise ExportFailed(
+                f"training finished ({run_dir} is complete) but the export "
+                f"failed: {' '.join(str(error).split())}; retry with: python "
+                f"export.py {run_dir}") from None
     steps = _count(model.d_optimizer.iterations)
     result = RunResult(run_dir=run_dir, epochs=c.epochs,
                        initial_epoch=initial_epoch, steps=steps,
@@ -768,7 +784,8 @@ def main(argv=None, prog=None):
     """Command-line entry point; returns the process exit code.
 
     0: trained; 1: a loss became NaN/Inf (training stopped, last good
-    checkpoint kept); 2: bad input (one-line message, nothing created).
+    checkpoint kept) or the export failed; 2: bad input (one-line message,
+    nothing created).
     """
     parser = build_parser(prog)
     args = parser.parse_args(argv)
@@ -777,7 +794,7 @@ def main(argv=None, prog=None):
     except ConfigError as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return 2
-    except TrainingDiverged as error:
+    except RunError as error:
         print(f"{parser.prog}: {error}", file=sys.stderr)
         return 1
     return 0
