@@ -159,6 +159,13 @@ class GAN(keras.Model):
         Under the `mixed_float16` policy both optimizers are wrapped in
         `keras.optimizers.LossScaleOptimizer` (Keras only wraps
         `self.optimizer`, which a GAN does not use).
+
+        Raises:
+            ValueError: on `optimizer`/`loss`/`metrics` kwargs, one object
+                passed for both optimizers, or `steps_per_execution > 1`
+                under a multi-replica strategy together with `n_critic > 1`
+                or float16 loss scaling (conditional updates, which
+                TensorFlow cannot synchronise inside Keras' multi-step loop).
         """
         for refused in ("optimizer", "loss", "metrics", "loss_weights",
                         "weighted_metrics"):
@@ -181,10 +188,26 @@ class GAN(keras.Model):
                 else keras.optimizers.LossScaleOptimizer(opt)
                 for opt in (d_optimizer, g_optimizer))
         run_eagerly = kwargs.get("run_eagerly", False)
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
         if kwargs.get("jit_compile", "auto") == "auto":
-            kwargs["jit_compile"] = (
-                not run_eagerly
-                and tf.distribute.get_strategy().num_replicas_in_sync == 1)
+            kwargs["jit_compile"] = not run_eagerly and replicas == 1
+        steps_per_execution = kwargs.get("steps_per_execution", 1)
+        conditional = [reason for reason, present in (
+            (f"n_critic={self.n_critic}", self.n_critic > 1),
+            ("mixed_float16 loss scaling", isinstance(
+                d_optimizer, keras.optimizers.LossScaleOptimizer)))
+            if present]
+        if replicas > 1 and steps_per_execution != 1 and conditional:
+            # Both make an optimizer update conditional; TF/Keras cannot run
+            # that synchronisation inside Keras' multi-step loop (Keras'
+            # own LossScaleOptimizer fails there too: "You must feed a value
+            # for placeholder tensor").
+            raise ValueError(
+                "Expected steps_per_execution=1 under a multi-replica "
+                f"strategy ({replicas} replicas) with "
+                f"{' and '.join(conditional)}: the conditional update cannot "
+                "run inside a multi-step execution there. Received: "
+                f"steps_per_execution={steps_per_execution}")
         super().compile(optimizer=None, auto_scale_loss=False, **kwargs)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
@@ -336,14 +359,21 @@ class GAN(keras.Model):
                 f"Call `{type(self).__name__}.compile()` before training.")
         real = data[0] if isinstance(data, (tuple, list)) else data
         real = tf.cast(real, tf.float32)
+        # Read before the update (a copy, ordered by automatic control
+        # dependencies): a LossScaleOptimizer skips a step with non-finite
+        # gradients without counting it.
+        before = tf.convert_to_tensor(self.d_optimizer.iterations) * 1
         self._train_discriminator(real)
         batch_size = tf.shape(real)[0]
         if self.n_critic == 1:
             self._train_generator(batch_size)
         else:
             # Iterations already counts the update just made: G follows every
-            # n_critic-th critic update (1-based), as in Algorithm 1 of WGAN.
-            due = tf.equal(self.d_optimizer.iterations % self.n_critic, 0)
+            # n_critic-th critic update (1-based), as in Algorithm 1 of WGAN;
+            # a skipped (float16 overflow) critic step is not an update.
+            after = tf.convert_to_tensor(self.d_optimizer.iterations)
+            due = tf.logical_and(tf.not_equal(after, before),
+                                 tf.equal(after % self.n_critic, 0))
             self._train_generator_if(due, batch_size)
         return {m.name: m.result() for m in self.metrics}
 
