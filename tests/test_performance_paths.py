@@ -109,8 +109,7 @@ def test_steps_per_execution_does_not_change_the_math(cls):
 
 
 @pytest.mark.parametrize("compile_kwargs", [
-    dict(jit_compile=True), dict(jit_compile=False),
-    dict(jit_compile=True, steps_per_execution=3)])
+    dict(jit_compile=True), dict(jit_compile=False, steps_per_execution=3)])
 def test_no_retracing_after_the_first_step(compile_kwargs):
     model = WGANGP(*tiny_nets(), LATENT, n_critic=2, seed=0)
     model.compile(**compile_kwargs)
