@@ -1,4 +1,4 @@
-"""Data for the GANs: MNIST, Fashion-MNIST, user `.npz`, 2-D toys, Stacked MNIST.
+"""Data: MNIST, Fashion-MNIST, user `.npz`, 2-D toys, Stacked MNIST.
 
 Conventions shared with `keras_gan.networks` and `keras_gan.export`: images are
 NHWC; loaders return them as stored (uint8 0..255 or float in [0, 1]) and
@@ -34,7 +34,8 @@ IMAGE_DATASETS = ("mnist", "fashion_mnist")
 TOY_DATASETS = ("ring", "grid")
 
 #: The bundled offline sample: x (5000, 28, 28, 1) uint8, y (5000,) uint8.
-MNIST_SAMPLE = pathlib.Path(__file__).resolve().parent / "data" / "mnist_sample.npz"
+MNIST_SAMPLE = (pathlib.Path(__file__).resolve().parent / "data"
+                / "mnist_sample.npz")
 
 #: Where Debian's `dataset-fashion-mnist` package installs the idx files.
 SYSTEM_FASHION_MNIST = pathlib.Path("/usr/share/datasets/fashion-mnist")
@@ -59,10 +60,10 @@ TOY_STD = {"ring": 0.01, "grid": 0.05}
 _IDX_TRAIN = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
 
 
-# ---- 2-D toys ------------------------------------------------------------
+# ---- 2-D toys ---------------------------------------------------------------
 
 def sample_toy(name, n, seed=0):
-    """Draws `n` points of a 2-D Gaussian-mixture toy, components equally likely.
+    """Draws `n` points of a 2-D Gaussian-mixture toy (equal weights).
 
     Args:
         name: `"ring"` (8 modes, std 0.01) or `"grid"` (25 modes, std 0.05).
@@ -86,7 +87,7 @@ def sample_toy(name, n, seed=0):
     return points.astype(np.float32)
 
 
-# ---- images ----------------------------------------------------------------
+# ---- images -----------------------------------------------------------------
 
 def to_unit_float(x):
     """Images as float32 in [0, 1]: uint8 is divided by 255, floats are cast.
@@ -128,8 +129,8 @@ def load_images(name, data_dir=None, data_path=None):
     if data_path is not None:
         return load_npz(data_path)
     if name not in IMAGE_DATASETS:
-        raise ValueError(f"Expected an image data set in {list(IMAGE_DATASETS)}. "
-                         f"Received: name={name!r}")
+        raise ValueError(f"Expected an image data set in "
+                         f"{list(IMAGE_DATASETS)}. Received: name={name!r}")
     if data_dir is not None:
         return load_idx_dir(data_dir)
     if name == "mnist":
@@ -178,8 +179,9 @@ def _load_mnist():
         reason = f"no connection to {_KERAS_HOST[0]}"
     logger.warning(
         "WARNING: full MNIST unavailable (%s); training on the bundled "
-        "5,000-digit MNIST sample. For all 60,000 digits run once online (Keras "
-        "caches ~/.keras/datasets/mnist.npz) or copy mnist.npz there.", reason)
+        "5,000-digit MNIST sample. For all 60,000 digits run once online "
+        "(Keras caches ~/.keras/datasets/mnist.npz) or copy mnist.npz there.",
+        reason)
     return load_npz(MNIST_SAMPLE)
 
 
@@ -205,7 +207,7 @@ def _load_fashion_mnist():
         "(e.g. `apt-get install dataset-fashion-mnist`)")
 
 
-# ---- idx files ---------------------------------------------------------------
+# ---- idx files --------------------------------------------------------------
 
 def _find_idx(folder):
     folder = pathlib.Path(folder)
@@ -251,7 +253,8 @@ def read_idx(path):
     header = 4 + 4 * ndim
     if ndim == 0 or len(raw) < header:
         raise ValueError(f"Expected an idx header with >= 1 dimension. "
-                         f"Received: {path} with ndim={ndim}, {len(raw)} bytes")
+                         f"Received: {path} with ndim={ndim}, "
+                         f"{len(raw)} bytes")
     shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big")
                   for i in range(ndim))
     if len(raw) - header != math.prod(shape):
@@ -294,7 +297,7 @@ def load_idx_dir(data_dir):
     return x[..., None], y.astype(np.int64)
 
 
-# ---- user .npz -------------------------------------------------------------------
+# ---- user .npz --------------------------------------------------------------
 
 def load_npz(path):
     """Loads and validates a user `.npz` of images.
@@ -334,9 +337,10 @@ def _check_images(x, source):
     if x.ndim != 4 or x.shape[0] < 1 or not 1 <= x.shape[-1] <= 4 or min(
             x.shape[1:3]) < 1:
         raise ValueError(
-            "Expected images of shape (N, H, W, C) with N >= 1 and 1 <= C <= 4. "
+            "Expected images of shape (N, H, W, C) with N >= 1 and "
+            "1 <= C <= 4. "
             f"Received: x of shape {x.shape} in {source}")
-    if np.issubdtype(x.dtype, np.integer) and not np.issubdtype(x.dtype, np.bool_):
+    if np.issubdtype(x.dtype, np.integer):
         if x.min() < 0 or x.max() > 255:
             raise ValueError(
                 "Expected integer images in 0..255. Received: values in "
@@ -362,7 +366,7 @@ def _check_labels(y, n, source):
     return y.astype(np.int64)
 
 
-# ---- Stacked MNIST -----------------------------------------------------------
+# ---- Stacked MNIST ----------------------------------------------------------
 
 def stacked_mnist(x, y, n, seed=0):
     """Stacked MNIST (VEEGAN / PacGAN): three random digits as RGB channels.
@@ -396,7 +400,7 @@ def stacked_mnist(x, y, n, seed=0):
     return x3.astype(np.uint8), labels
 
 
-# ---- tf.data ---------------------------------------------------------------------
+# ---- tf.data ----------------------------------------------------------------
 
 def _positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \

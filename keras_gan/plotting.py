@@ -1,4 +1,4 @@
-"""Pictures of a run: image grids, 2-D scatter plots, loss curves (matplotlib, Agg).
+"""Pictures of a run: image grids, 2-D scatters, loss curves (matplotlib).
 
 Every file is written atomically: drawn to a temporary name in the same
 folder, then moved into place with `os.replace`, so a killed run never leaves

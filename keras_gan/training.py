@@ -1,11 +1,11 @@
-"""One training run: config -> data -> nets -> model -> callbacks -> fit -> export.
+"""One training run: config -> data -> nets -> model -> fit -> export.
 
 `run(TrainConfig(...))` is what `python train.py`, `python -m keras_gan` and
 the `keras-gan-train` console script call. Everything a run writes goes to its
 run dir::
 
     runs/wgan-mnist/
-      config.json          the resolved configuration (paper defaults filled in)
+      config.json          the resolved configuration (paper defaults in)
       checkpoint.keras     whole model after the last completed epoch
       log.csv              one row of metrics per epoch (rewritten atomically)
       loss_curves.png      every metric against the epoch
@@ -63,7 +63,7 @@ PAPER_DEFAULTS = {
     "gan-minimax": dict(arch="mlp", optimizer="adam", lr=2e-4, beta_1=0.5,
                         beta_2=0.999, n_critic=1, batch_size=64, epochs=30),
     "dcgan": dict(arch="dcgan", optimizer="adam", lr=2e-4, beta_1=0.5,
-                  beta_2=0.999, n_critic=1, batch_size=128, epochs=10),
+                  beta_2=0.999, n_critic=1, batch_size=128, epochs=1),
     "wgan": dict(arch="mlp", optimizer="rmsprop", lr=5e-5, n_critic=5,
                  clip_value=0.01, batch_size=64, epochs=120),
     "wgan-gp": dict(arch="mlp", optimizer="adam", lr=1e-4, beta_1=0.5,
@@ -136,7 +136,8 @@ class TrainConfig:
         jit: XLA-compile the train step. Keras runs XLA only without TF op
             determinism, so `jit=True` turns determinism off (see `run`).
         steps_per_execution: Train steps per compiled call (default: the
-            largest divisor of `steps_per_epoch` up to 10).
+            largest divisor of `steps_per_epoch` up to 10; 1 under a
+            distribution strategy).
         precision: Keras dtype policy.
         strategy: "default", "mirrored" or "multiworker" (tf.distribute).
         verbose: Keras progress output (0 silent, 1 bar, 2 line per epoch).
@@ -186,7 +187,7 @@ class RunResult:
     final_picture: pathlib.Path = None
 
 
-# ---- validation (before anything is created) ---------------------------------
+# ---- validation (before anything is created) --------------------------------
 
 def _is_int(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
@@ -269,8 +270,10 @@ def resolve(config):
         raise ConfigError(f"expected --seed to be an integer in [0, 2**31), "
                           f"received {c.seed!r}")
     if c.steps_per_execution is None:
-        c.steps_per_execution = max(k for k in range(1, 11)
-                                    if c.steps_per_epoch % k == 0)
+        # Under tf.distribute, conditional updates (n_critic > 1, float16
+        # loss scaling) cannot run inside a multi-step execution.
+        c.steps_per_execution = 1 if c.strategy != "default" else max(
+            k for k in range(1, 11) if c.steps_per_epoch % k == 0)
     c.steps_per_execution = _positive_int("steps-per-execution",
                                           c.steps_per_execution)
     if c.steps_per_epoch % c.steps_per_execution:
@@ -317,7 +320,8 @@ def _check_paths(c):
         if parent.exists():
             if not parent.is_dir():
                 raise ConfigError(f"expected --run-dir inside a folder, "
-                                  f"received {run_dir} under the file {parent}")
+                                  f"received {run_dir} under the file "
+                                  f"{parent}")
             break
     if c.export:
         export_dir = pathlib.Path(c.export_dir)
@@ -346,7 +350,7 @@ def _jsonable(value):
     return json.loads(json.dumps(value))
 
 
-# ---- data ------------------------------------------------------------------------
+# ---- data -------------------------------------------------------------------
 
 @dataclasses.dataclass
 class _Data:
@@ -389,7 +393,7 @@ def _check_data(c, data):
                           f"by 4 for --arch dcgan, received {data.shape}")
 
 
-# ---- model -------------------------------------------------------------------------
+# ---- model ------------------------------------------------------------------
 
 def _optimizers(c):
     import keras
@@ -448,7 +452,7 @@ def _strategy(name):
     return tf.distribute.get_strategy()
 
 
-# ---- files ---------------------------------------------------------------------------
+# ---- files ------------------------------------------------------------------
 
 def _write_json(path, payload):
     from keras_gan.plotting import atomic_write
@@ -482,7 +486,7 @@ def read_log(path, epochs):
     return sorted(rows, key=lambda row: row["epoch"])
 
 
-# ---- the run ----------------------------------------------------------------------------
+# ---- the run ----------------------------------------------------------------
 
 def prepare(config):
     """Validates everything a run needs, creating nothing.
@@ -608,7 +612,8 @@ def _train(c, data):
         cbs.ScalarLogger(str(tb_dir)),
         saver,
     ]
-    fit = model.fit(dataset, epochs=c.epochs, steps_per_epoch=c.steps_per_epoch,
+    fit = model.fit(dataset, epochs=c.epochs,
+                    steps_per_epoch=c.steps_per_epoch,
                     initial_epoch=initial_epoch, callbacks=callbacks,
                     verbose=c.verbose, shuffle=False)
     for name, values in fit.history.items():
@@ -666,7 +671,7 @@ def summary_line(result):
             f"{result.run_dir}{export}")
 
 
-# ---- command line ------------------------------------------------------------------------
+# ---- command line -----------------------------------------------------------
 
 class _Parser(argparse.ArgumentParser):
     """argparse with a one-line error (no usage block) and exit code 2."""
@@ -694,7 +699,8 @@ def _defaults_table():
                f"Adam(beta_1={d['beta_1']}, beta_2={d['beta_2']})")
         extra = (f", clip {d['clip_value']}" if "clip_value" in d else
                  f", gp-weight {d['gp_weight']}" if "gp_weight" in d else "")
-        lines.append(f"  {name:<12} --arch {d['arch']}, {opt}, lr {d['lr']:g}, "
+        lines.append(f"  {name:<12} --arch {d['arch']}, {opt}, "
+                     f"lr {d['lr']:g}, "
                      f"n-critic {d['n_critic']}{extra}, batch "
                      f"{d['batch_size']}, {d['epochs']} epochs")
     lines.append(f"  all: {DEFAULT_STEPS_PER_EPOCH} critic steps per epoch, "
@@ -769,7 +775,8 @@ def build_parser(prog=None):
                         "XLA; --jit trades bitwise reproducibility for XLA)")
     p.add_argument("--steps-per-execution", type=int,
                    help="train steps per compiled call (default: the largest "
-                        "divisor of --steps-per-epoch up to 10)")
+                        "divisor of --steps-per-epoch up to 10; 1 with "
+                        "--strategy mirrored/multiworker)")
     p.add_argument("--precision", default="float32", choices=PRECISIONS,
                    help="Keras dtype policy (default float32)")
     p.add_argument("--strategy", default="default", choices=STRATEGIES,

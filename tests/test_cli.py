@@ -1,4 +1,4 @@
-"""The real command line in subprocesses: SIGKILL mid-run and --resume, exit codes.
+"""The real command line in subprocesses: SIGKILL, --resume, exit codes.
 
 Few subprocesses (each pays for importing TensorFlow); the other checks run
 in-process in test_training.py.
@@ -19,7 +19,8 @@ import pytest
 from keras_gan import training
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow"}
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
+       "KERAS_BACKEND": "tensorflow"}
 
 RUN = ["--model", "wgan", "--dataset", "ring", "--hidden", "16",
        "--latent-dim", "8", "--batch-size", "8", "--steps-per-epoch", "40",
@@ -28,7 +29,8 @@ RUN = ["--model", "wgan", "--dataset", "ring", "--hidden", "16",
 
 def weights(run_dir):
     model = keras.saving.load_model(pathlib.Path(run_dir) / "checkpoint.keras")
-    return [v.numpy() for v in model.weights], int(model.d_optimizer.iterations)
+    return ([v.numpy() for v in model.weights],
+            int(model.d_optimizer.iterations))
 
 
 def test_sigkill_then_resume_ends_like_an_uninterrupted_run(tmp_path):

@@ -1,4 +1,4 @@
-"""keras_gan.datasets: toys, idx parser, npz validation, Stacked MNIST, tf.data."""
+"""keras_gan.datasets: toys, idx parser, npz checks, Stacked MNIST, tf.data."""
 
 import gzip
 import logging

@@ -1,4 +1,4 @@
-"""keras_gan.training in-process: every model end to end, resume, NaN guard, bad input.
+"""keras_gan.training in-process: models end to end, resume, NaN, bad input.
 
 Tiny nets (width 16, batch 8) and a few steps; the subprocess tests (the real
 command line, SIGKILL and resume) are in test_cli.py.
@@ -223,7 +223,8 @@ def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
     x = datasets.sample_toy("ring", 64, seed=0)
     model.fit(x, batch_size=8, epochs=4, verbose=0,
               callbacks=[guard, saver, Remember(), PoisonAtEpoch(2)])
-    assert guard.failure.startswith("non-finite loss at epoch 3, critic step 17")
+    assert guard.failure.startswith(
+        "non-finite loss at epoch 3, critic step 17")
     assert "d_loss=nan" in guard.failure
     assert saver.saved_epoch == 2 and model.stop_training
     assert int(model.d_optimizer.iterations) == 17  # stopped at once
