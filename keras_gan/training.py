@@ -40,7 +40,6 @@ import io
 import json
 import math
 import numbers
-import os
 import pathlib
 import sys
 import time

@@ -5,8 +5,10 @@ command line, SIGKILL and resume) are in test_cli.py.
 """
 
 import csv
+import gzip
 import json
 import pathlib
+import struct
 
 import keras
 import numpy as np
@@ -133,8 +135,6 @@ def test_paper_defaults_are_filled_in(tmp_path):
 
 def test_stacked_mnist_from_idx_files_mirrored_bfloat16(tmp_path,
                                                        monkeypatch):
-    import gzip
-    import struct
 
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (20, 28, 28), dtype=np.uint8)
@@ -292,7 +292,7 @@ def test_bad_input_exits_2_with_one_line_and_creates_nothing(
     (tmp_path / "bad_idx").mkdir()
     for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
         (tmp_path / "bad_idx" / name).write_bytes(
-            __import__("gzip").compress(b"\x08\x08\x08\x08"))
+            gzip.compress(b"\x08\x08\x08\x08"))
     before = sorted(str(p) for p in tmp_path.rglob("*"))
     monkeypatch.chdir(tmp_path)  # default run and export dirs land here
     argv = [a.format(tmp=tmp_path) for a in argv] + ["--verbose", "0"]
