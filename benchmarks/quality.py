@@ -82,6 +82,7 @@ for _data in ("mnist", "fashion_mnist"):
     CONFIGS[f"{_data}-gan"] = _image("gan", _data, 4000)
     CONFIGS[f"{_data}-wgangp"] = _image("wgangp", _data, 5000)
 CONFIGS["mnist-gan-long"] = _image("gan", "mnist", 10000)
+CONFIGS["fashion_mnist-gan-long"] = _image("gan", "fashion_mnist", 10000)
 CONFIGS["stacked_mnist-gan"] = _image("gan", "stacked_mnist", 4000)
 CONFIGS["stacked_mnist-wgangp"] = _image("wgangp", "stacked_mnist", 5000)
 
