@@ -9,6 +9,12 @@ GAN losses do not track sample quality, so this module gives numbers that do:
   high-quality samples, reverse KL of the mode histogram to uniform.
 * `kl_to_uniform`: the KL divergence of a histogram to the uniform one, used
   by the mode-coverage and Stacked MNIST scores.
+* `score_images`: classifier FID next to its real-vs-real floor, classifier
+  Inception Score, precision/recall (Kynkaanniemi et al. 2019).
+* `stacked_mnist_coverage`: modes hit and KL on Stacked MNIST.
+* `load_sampler` / `evaluate_sampler`: what `evaluate.py` runs on a SavedModel
+  export or a run dir; `FIDCallback` / `ModeCoverageCallback` log the same
+  numbers during `fit()`.
 
 ImageNet Inception weights cannot be downloaded here (and a domain classifier
 is the better feature extractor for 28x28 digits anyway), so FID and IS are
