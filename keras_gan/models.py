@@ -152,7 +152,7 @@ class GAN(keras.Model):
                 config). Defaults to the paper's (see `default_optimizers`).
             g_optimizer: Generator optimizer; must not be the same object.
             **kwargs: `jit_compile` (default: True unless `run_eagerly` or a
-                multi-replica strategy; with `n_critic > 1` the critic and the
+                tf.distribute strategy; with `n_critic > 1` the critic and the
                 generator updates then run as two XLA programs, see
                 `_separate_xla`), `steps_per_execution`,
                 `run_eagerly`. `optimizer`, `loss` and `metrics` are refused:
@@ -192,7 +192,9 @@ class GAN(keras.Model):
         run_eagerly = kwargs.get("run_eagerly", False)
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         if kwargs.get("jit_compile", "auto") == "auto":
-            kwargs["jit_compile"] = not run_eagerly and replicas == 1
+            # Like Keras' "auto" under tf.distribute: no XLA with a strategy.
+            kwargs["jit_compile"] = (not run_eagerly
+                                     and not tf.distribute.has_strategy())
         steps_per_execution = kwargs.get("steps_per_execution", 1)
         conditional = [reason for reason, present in (
             (f"n_critic={self.n_critic}", self.n_critic > 1),
@@ -343,7 +345,7 @@ class GAN(keras.Model):
         """
         return (self.n_critic > 1 and self.d_optimizer is not None
                 and bool(self.jit_compile) and not self.run_eagerly
-                and tf.distribute.get_strategy().num_replicas_in_sync == 1)
+                and not tf.distribute.has_strategy())
 
     def make_train_function(self, force=False):
         if self.train_function is None or force:
@@ -370,7 +372,11 @@ class GAN(keras.Model):
         """Runs `_train_generator(batch_size)` when the bool tensor `due`."""
         context = tf.distribute.get_replica_context()
         strategy = tf.distribute.get_strategy()
-        if context is None or strategy.num_replicas_in_sync == 1:
+        # Any explicit strategy (even with one replica: MirroredStrategy on a
+        # one-device machine) turns variable writes into merge_calls, which
+        # cannot sit inside a per-replica cond: only the default strategy
+        # may take the plain cond.
+        if context is None or not tf.distribute.has_strategy():
             train_generator = (
                 self._xla("generator", self._train_generator)
                 if self._separate_xla() else self._train_generator)

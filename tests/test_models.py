@@ -269,3 +269,19 @@ def test_dcgan_nets_train_one_step():
     assert np.isfinite(history.history["d_loss"][0])
     assert tf.reduce_all(tf.math.is_finite(model.generator(
         tf.zeros((2, LATENT)))))
+
+
+def test_one_device_mirrored_strategy_with_n_critic():
+    # A strategy with a single replica still turns variable writes into
+    # merge_calls, which must not sit inside the generator's per-step cond.
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    with strategy.scope():
+        model = WGAN(*tiny_nets(), LATENT, n_critic=3, seed=0)
+        model.compile()
+    assert model.jit_compile is False  # as Keras' "auto" under tf.distribute
+    model.fit(data(48), batch_size=8, epochs=1, verbose=0,
+              callbacks=[WeightClipping(0.01)])
+    assert int(model.d_optimizer.iterations.numpy()) == 6
+    assert int(model.g_optimizer.iterations.numpy()) == 2
+    assert max(float(np.abs(v.numpy()).max())
+               for v in model.discriminator.trainable_variables) <= 0.01
