@@ -20,11 +20,11 @@ model (both networks, both optimizers, noise stream) comes back from
 steps_per_epoch` (stored inside that one atomically written file, so they can
 never disagree), and the data stream restarts at exactly that step (its order
 is a pure function of the seed, see `datasets.make_dataset`). TF op
-determinism is on for runs without XLA (Keras refuses to combine the two);
-XLA's compiled CPU code is itself deterministic run to run (the SIGKILL test
-checks it on the default, XLA path), so on CPU an interrupted-and-resumed run
-ends with the same weights as an uninterrupted one either way. On GPUs, use
---no-jit where bitwise reproducibility matters.
+determinism is on for runs without XLA (the default; Keras refuses to
+combine the two), so an interrupted-and-resumed run ends with the same
+weights as an uninterrupted one (the SIGKILL test checks it). With --jit,
+XLA's compiled CPU code also gave bitwise-equal resumed and uninterrupted
+runs here (checked by hand, not by a test); on GPUs it may not.
 
 Example:
 >>> from keras_gan.training import TrainConfig, run
@@ -134,8 +134,9 @@ class TrainConfig:
         export_name: Export model name (default: the model name).
         export: Export the generator after training.
         resume: Continue the run in `run_dir` from its checkpoint.
-        jit: XLA-compile the train step (default on: about 2x the step rate
-            of the seed MLPs on an AVX-512 CPU).
+        jit: XLA-compile the train step (default off: on this project's
+            2-core AVX-512 CPU XLA measured no faster for DCGAN and slower
+            for the seed MLPs; try it on GPUs).
         steps_per_execution: Train steps per compiled call (default: the
             largest divisor of `steps_per_epoch` up to 10; 1 under a
             distribution strategy).
@@ -164,7 +165,7 @@ class TrainConfig:
     export_name: str = None
     export: bool = True
     resume: bool = False
-    jit: bool = True
+    jit: bool = False
     steps_per_execution: int = None
     precision: str = "float32"
     strategy: str = "default"
@@ -773,9 +774,10 @@ def build_parser(prog=None):
                    help="continue the run in --run-dir from its last "
                         "completed epoch (use the same flags)")
     p.add_argument("--jit", action=argparse.BooleanOptionalAction,
-                   default=True,
-                   help="XLA-compile the train step (default: on; --no-jit "
-                        "for plain TF graphs, e.g. to debug)")
+                   default=False,
+                   help="XLA-compile the train step (default off: measured "
+                        "no faster on CPU for these nets, see README "
+                        "Performance; try --jit on GPUs)")
     p.add_argument("--steps-per-execution", type=int,
                    help="train steps per compiled call (default: the largest "
                         "divisor of --steps-per-epoch up to 10; 1 with "

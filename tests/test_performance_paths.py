@@ -259,7 +259,8 @@ def test_mirrored_two_replicas_match_single_device():
     assert sorted(results) == sorted(names)
     for name, (single, mirrored) in results.items():
         assert (single["replicas"], mirrored["replicas"]) == (1, 2)
-        assert (single["jit_compile"], mirrored["jit_compile"]) == (True,
+        # Keras' "auto": no XLA on a CPU-only machine nor under a strategy.
+        assert (single["jit_compile"], mirrored["jit_compile"]) == (False,
                                                                    False)
         # Same global batch of 16: the same updates, 8 critic and 4
         # generator, on both.
