@@ -154,13 +154,14 @@ class _Clock(keras.callbacks.Callback):
 
 
 class KerasFit:
-    def __init__(self, config, batch, x, steps_per_execution):
+    def __init__(self, config, batch, x, steps_per_execution, jit=True):
         kind, g_arch, d_arch, _ = CONFIGS[config]
         self.spe = steps_per_execution
-        self.name = f"keras_gan fit (spe={steps_per_execution})"
+        mode = "XLA" if jit else "no XLA, the CPU default"
+        self.name = f"keras_gan fit ({mode}, spe={steps_per_execution})"
         self.model = WGANGP(*keras_nets(kind, g_arch, d_arch, 0), LATENT,
                             n_critic=N_CRITIC, gp_weight=GP_WEIGHT, seed=0)
-        self.model.compile(adam(), adam(), jit_compile=True,
+        self.model.compile(adam(), adam(), jit_compile=jit,
                            steps_per_execution=steps_per_execution)
         self.data = dataset(x, batch)
 
@@ -410,7 +411,8 @@ def main(argv=None):
             size=(64 * batch, *IMAGE)).astype("float32")
         flops = step_flops(kind, g_arch, d_arch, batch)
         contenders = [KerasFit(config, batch, x, 1),
-                      HandWrittenXLA(config, batch, x)]
+                      HandWrittenXLA(config, batch, x),
+                      KerasFit(config, batch, x, 1, jit=False)]
         if torch_version:
             contenders += [TorchEager(config, batch, x),
                            TorchEager(config, batch, x, threads=1)]
@@ -446,7 +448,7 @@ def main(argv=None):
               f"{N_CRITIC}; {flops / 1e9:.3f} GFLOP per critic step; "
               f"GEMM ceiling {ceiling:.1f} GFLOP/s (median of "
               f"{len(gemm)}); load {load()[0]:.2f}")
-        print(f"{'contender':34s} {'steps/s':>9s} {'images/s':>9s} "
+        print(f"{'contender':48s} {'steps/s':>9s} {'images/s':>9s} "
               f"{'GFLOP/s':>8s} {'%GEMM':>6s} {'x hand':>7s} {'x torch':>8s}"
               f"  (min..max steps/s)")
         for c in contenders:
@@ -461,7 +463,7 @@ def main(argv=None):
             rows.append(row)
             vs_torch = (f"{row['vs_torch']:8.2f}" if torch_rate
                         else f"{'-':>8s}")
-            print(f"{c.name:34s} {rate:9.1f} {row['images_per_s']:9.0f} "
+            print(f"{c.name:48s} {rate:9.1f} {row['images_per_s']:9.0f} "
                   f"{row['gflops']:8.1f} {100 * row['gemm_fraction']:5.1f}% "
                   f"{row['vs_hand']:7.2f} {vs_torch}  "
                   f"({min(rates[c.name]):.1f}..{max(rates[c.name]):.1f})")
