@@ -371,7 +371,6 @@ class GAN(keras.Model):
     def _train_generator_if(self, due, batch_size):
         """Runs `_train_generator(batch_size)` when the bool tensor `due`."""
         context = tf.distribute.get_replica_context()
-        strategy = tf.distribute.get_strategy()
         # Any explicit strategy (even with one replica: MirroredStrategy on a
         # one-device machine) turns variable writes into merge_calls, which
         # cannot sit inside a per-replica cond: only the default strategy
