@@ -21,7 +21,8 @@ def check_int(name, value, minimum):
     return int(value)
 
 
-def check_float(name, value, *, greater_than=None, at_least=None):
+def check_float(name, value, *, greater_than=None, at_least=None,
+                less_than=None):
     """Raise unless ``value`` is a real number in the stated range."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(
@@ -34,6 +35,10 @@ def check_float(name, value, *, greater_than=None, at_least=None):
     if greater_than is not None and not value > greater_than:
         raise ValueError(
             f"Expected `{name}` > {greater_than}. Received: {name}={value}"
+        )
+    if less_than is not None and not value < less_than:
+        raise ValueError(
+            f"Expected `{name}` < {less_than}. Received: {name}={value}"
         )
     if at_least is not None and not value >= at_least:
         raise ValueError(

@@ -3,6 +3,7 @@
 import math
 import os
 import pathlib
+import time
 
 import keras
 
@@ -221,7 +222,7 @@ class SampleGrid(keras.callbacks.Callback):
         """Generator outputs for the fixed noise, as a float32 NumPy array."""
         import numpy as np
 
-        out = self.model.generator.predict(self.noise, verbose=0,
+        out = self.model.sampling_generator.predict(self.noise, verbose=0,
                                            batch_size=len(self.noise))
         return np.asarray(out, np.float32)
 
@@ -387,3 +388,30 @@ class LossCurves(keras.callbacks.Callback):
         for name, value in (logs or {}).items():
             self.history.setdefault(name, []).append(float(value))
         plotting.save_loss_curves(self.history, self.path, self.title)
+
+
+class WallClock(keras.callbacks.Callback):
+    """Logs `seconds`: wall time since the run began, across resumes.
+
+    Put it first among the callbacks that read the logs, so `log.csv` pairs
+    every epoch's scores with the time it took to reach them (the
+    time-to-quality curve).
+
+    Args:
+        offset: Seconds already spent before this `fit()` (a resumed run
+            continues its clock from the last logged epoch).
+        start: Time the run began (`time.time()`); default: train begin.
+    """
+
+    def __init__(self, offset=0.0, start=None):
+        super().__init__()
+        self.offset = float(offset)
+        self.start = start
+
+    def on_train_begin(self, logs=None):
+        if self.start is None:
+            self.start = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["seconds"] = self.offset + time.time() - self.start

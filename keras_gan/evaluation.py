@@ -535,8 +535,13 @@ def _keras_sampler(generator, latent_dim, source, dataset=None):
 
 
 def sampler_from_model(model, source="model"):
-    """A `Sampler` over a keras_gan model's (or a bare) generator."""
-    generator = getattr(model, "generator", model)
+    """A `Sampler` over a keras_gan model's (or a bare) generator.
+
+    For a keras_gan model this is its `sampling_generator`: the weight
+    average when the model keeps one (`ema_decay`), else the generator.
+    """
+    generator = getattr(model, "sampling_generator", None) or getattr(
+        model, "generator", model)
     latent_dim = getattr(model, "latent_dim", None) or \
         int(generator.input_shape[-1])
     return _keras_sampler(generator, latent_dim, source)
@@ -755,6 +760,175 @@ class ModeCoverageCallback(_EveryK):
         result = mode_coverage(samples, self.centres, self.std)
         return {key: float(result[key])
                 for key in ("modes", "high_quality", "reverse_kl")}
+
+
+def _spread(points):
+    """Mean Euclidean distance between the rows of `points` (N, D)."""
+    points = np.asarray(points, np.float64).reshape(len(points), -1)
+    total, pairs = 0.0, 0
+    for start in range(0, len(points), 256):
+        block = _distances(points[start:start + 256], points)
+        total += float(block.sum())
+        pairs += block.size
+    return total / max(pairs - len(points), 1)
+
+
+class QualityMonitor(keras.callbacks.Callback):
+    """Scores fixed-noise samples after every epoch and warns on collapse.
+
+    What a run's `log.csv` shows beside the losses, so that a collapsed or
+    broken run says so while it happens (the seeds' mode collapse: a
+    generator that draws one digit). The noise is fixed, so successive
+    epochs differ only by the generator. What it logs depends on the data:
+
+    * `"mnist"`, `"fashion_mnist"`: `fid` (classifier FID of `num_samples`
+      samples against as many real images, `fid_floor` the same for two
+      real sets), `classes` (how many of the 10 classes the shipped
+      classifier assigns) and `class_kl` (KL of that class histogram to
+      uniform, `kl_to_uniform`).
+    * `"stacked_mnist"`: `modes` (of 1,000 digit triples) and `class_kl`.
+    * `"ring"`, `"grid"`: `modes`, `high_quality` and `reverse_kl`
+      (`mode_coverage`).
+    * anything else (`None`): `spread`, the mean pairwise distance of the
+      samples over that of as many real examples (about 1 when the
+      generator is as varied as the data, near 0 when collapsed).
+
+    Collapse is flagged (`collapsed`, one `warn` call per run, at the first
+    epoch it is seen) when fewer than half of the classes or modes hold an
+    even share: the effective number ``K exp(-KL)`` is below ``K / 2``; on
+    the toys also when no sample is near a mode; otherwise when `spread`
+    is below 0.5. Blurry early samples can trip it in the first epoch of a
+    run; it is a hint to look at the samples, not a verdict.
+
+    Args:
+        dataset: One of the names above, or None.
+        latent_dim: Size of z.
+        real: Real examples (images in [0, 1] or uint8, or points); needed
+            for FID and `spread`.
+        num_samples: Samples per epoch (> 128 for FID).
+        seed: Seed of the fixed noise and of the real-image draw.
+        warn: Callable taking the warning line (default: print to stderr).
+
+    Attributes:
+        last: The last epoch's scores (a dict), or {} before the first.
+        collapsed: The warning line, or None.
+    """
+
+    def __init__(self, dataset, latent_dim, real=None, num_samples=1000,
+                 seed=0, warn=None):
+        super().__init__()
+        self.dataset = dataset
+        self.num_samples = check_int("num_samples", num_samples, 2)
+        self.noise = np.random.default_rng([seed, 2]).standard_normal(
+            (self.num_samples, check_int("latent_dim", latent_dim, 1))
+        ).astype(np.float32)
+        self.warn = warn or self._stderr
+        self.last = {}
+        self.collapsed = None
+        self.fid_floor = None
+        self._real_statistics = None
+        self._real_spread = None
+        if dataset in ("mnist", "fashion_mnist"):
+            real = np.asarray(real)
+            if len(real) < 2 * self.num_samples or self.num_samples <= 128:
+                raise EvaluationError(
+                    f"Expected at least {2 * self.num_samples} real images "
+                    f"and num_samples > 128 for FID. Received: {len(real)} "
+                    f"images, num_samples={self.num_samples}")
+            rows = np.random.default_rng([seed, 3]).permutation(len(real))
+            a, _ = classifier_outputs(real[rows[:self.num_samples]], dataset)
+            b, _ = classifier_outputs(
+                real[rows[self.num_samples:2 * self.num_samples]], dataset)
+            self._real_statistics = feature_statistics(a)
+            self.fid_floor = frechet_distance(*feature_statistics(b),
+                                              *self._real_statistics)
+        elif dataset not in ("stacked_mnist", "ring", "grid"):
+            real = np.asarray(real, np.float32)
+            if len(real) > 2 * self.num_samples:
+                rows = np.random.default_rng([seed, 3]).choice(
+                    len(real), self.num_samples, replace=False)
+                real = real[rows]
+            if real.dtype == np.uint8:
+                real = real / 255.0
+            self._real_spread = _spread(real)
+
+    @staticmethod
+    def _stderr(line):
+        import sys
+
+        print(line, file=sys.stderr, flush=True)
+
+    def score(self, samples):
+        """The scores of `samples` (see the class docstring) as a dict."""
+        if self.dataset in ("ring", "grid"):
+            result = mode_coverage(samples, datasets.TOY_CENTRES[self.dataset],
+                                   datasets.TOY_STD[self.dataset])
+            return {key: float(result[key])
+                    for key in ("modes", "high_quality", "reverse_kl")}
+        if self.dataset == "stacked_mnist":
+            labels = stacked_mnist_labels(samples)
+            counts = np.bincount(labels, minlength=1000)
+            return {"modes": float(np.count_nonzero(counts)),
+                    "class_kl": kl_to_uniform(counts)}
+        if self.dataset in ("mnist", "fashion_mnist"):
+            features, probs = classifier_outputs(samples, self.dataset)
+            counts = np.bincount(probs.argmax(axis=1), minlength=10)
+            return {"fid": frechet_distance(*feature_statistics(features),
+                                            *self._real_statistics),
+                    "fid_floor": self.fid_floor,
+                    "classes": float(np.count_nonzero(counts)),
+                    "class_kl": kl_to_uniform(counts)}
+        spread = _spread(samples)
+        return {"spread": spread / self._real_spread
+                if self._real_spread > 0 else float("nan")}
+
+    def diagnosis(self, scores):
+        """A one-line reason if `scores` look collapsed, else None."""
+        n = f"{self.num_samples:,} fixed-noise samples"
+        if self.dataset in ("ring", "grid"):
+            total = len(datasets.TOY_CENTRES[self.dataset])
+            if scores["high_quality"] == 0:
+                return (f"none of its {n} lies within 3 std of any of the "
+                        f"{total} modes")
+            effective = total * np.exp(-scores["reverse_kl"])
+            if scores["modes"] < total / 2 or effective < total / 2:
+                return (f"its {n} cover {scores['modes']:.0f} of {total} "
+                        f"modes (effective {effective:.1f}, reverse KL "
+                        f"{scores['reverse_kl']:.2f})")
+            return None
+        if "class_kl" in scores:
+            total = 1000 if self.dataset == "stacked_mnist" else 10
+            present = scores.get("modes", scores.get("classes"))
+            effective = total * np.exp(-scores["class_kl"])
+            if effective < total / 2:
+                what = "digit triples" if total == 1000 else "classes"
+                return (f"its {n} fall in {present:.0f} of {total} {what} "
+                        f"(effective {effective:.1f}, KL to uniform "
+                        f"{scores['class_kl']:.2f})")
+            return None
+        if scores["spread"] < 0.5:
+            return (f"its {n} are {scores['spread']:.2f} times as spread "
+                    f"out as the data")
+        return None
+
+    def on_epoch_end(self, epoch, logs=None):
+        generator = self.model.sampling_generator
+        samples = np.concatenate([
+            np.asarray(generator(self.noise[i:i + 500], training=False),
+                       np.float32)
+            for i in range(0, self.num_samples, 500)])
+        if not np.all(np.isfinite(samples)):
+            self.last = {}
+            return
+        self.last = self.score(samples)
+        if logs is not None:
+            logs.update(self.last)
+        reason = self.diagnosis(self.last)
+        if reason and self.collapsed is None:
+            self.collapsed = (f"warning: the generator looks collapsed at "
+                              f"epoch {epoch + 1}: {reason}; look at the "
+                              f"samples")
+            self.warn(self.collapsed)
 
 
 # ---- one call for the CLI ------------------------------------------------------------

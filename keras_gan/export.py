@@ -516,7 +516,7 @@ def export_checkpoint(checkpoint, export_dir="saved_models", name=None,
             if key in run}})
     name = name or run.get("export_name") or run.get("model") or gan.name
     return export_generator(
-        gan.generator, export_dir, check_name(name),
+        gan.sampling_generator, export_dir, check_name(name),
         latent_dim=gan.latent_dim, version=version, metadata=metadata)
 
 

@@ -80,6 +80,16 @@ def _check_networks(generator, discriminator, latent_dim):
             f"(None, 1) or (None,). Received: {d_out}")
 
 
+def _averaged_copy(generator):
+    """A second, non-trainable instance of `generator` with equal weights."""
+    config = keras.saving.serialize_keras_object(generator)
+    config["config"]["name"] = f"{generator.name}_ema"
+    copy = keras.saving.deserialize_keras_object(config)
+    copy.set_weights(generator.get_weights())
+    copy.trainable = False
+    return copy
+
+
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class GAN(keras.Model):
     """The original GAN (Goodfellow et al. 2014), minimax or non-saturating.
@@ -94,6 +104,9 @@ class GAN(keras.Model):
         n_critic: Discriminator updates per generator update (the paper's
             k; 1 by default).
         seed: Optional int seed for the noise (reproducible runs).
+        ema_decay: Optional decay in (0, 1) of an exponential moving average
+            of the generator's weights, kept in `generator_ema` (see
+            `update_generator_ema`); None (default) keeps none.
         **kwargs: Passed to `keras.Model` (e.g. `name`).
 
     Raises:
@@ -102,6 +115,11 @@ class GAN(keras.Model):
 
     Metrics: `d_loss`, `g_loss` (mean over the epoch's generator updates
     only), `d_real` = mean D(x) and `d_fake` = mean D(G(z)) as probabilities.
+
+    Generator averaging: with `ema_decay`, `generator_ema` is a second copy
+    of the generator whose weights follow the trained ones after every
+    generator update. `sampling_generator` is the network to draw samples
+    from: `generator_ema` when averaging is on, `generator` otherwise.
     """
 
     LOSSES = ("non_saturating", "minimax")
@@ -111,17 +129,24 @@ class GAN(keras.Model):
     }
 
     def __init__(self, generator, discriminator, latent_dim,
-                 loss="non_saturating", n_critic=1, seed=None, **kwargs):
+                 loss="non_saturating", n_critic=1, seed=None,
+                 ema_decay=None, **kwargs):
         super().__init__(**kwargs)
         self.latent_dim = check_int("latent_dim", latent_dim, 1)
         self.n_critic = check_int("n_critic", n_critic, 1)
         self.loss_name = check_choice("loss", loss, set(self.LOSSES))
         if seed is not None:
             seed = check_int("seed", seed, 0)
+        if ema_decay is not None:
+            ema_decay = check_float("ema_decay", ema_decay, greater_than=0.0,
+                                    less_than=1.0)
         _check_networks(generator, discriminator, self.latent_dim)
         self.generator = generator
         self.discriminator = discriminator
         self.seed = seed
+        self.ema_decay = ema_decay
+        self.generator_ema = (None if ema_decay is None
+                              else _averaged_copy(generator))
         self.noise_state = rng.make_state(seed)
         self.d_optimizer = None
         self.g_optimizer = None
@@ -254,6 +279,7 @@ class GAN(keras.Model):
             "latent_dim": self.latent_dim,
             "n_critic": self.n_critic,
             "seed": self.seed,
+            "ema_decay": self.ema_decay,
             **self._own_config(),
         }
 
@@ -272,6 +298,38 @@ class GAN(keras.Model):
     def call(self, z, training=False):
         """Generates samples from noise `z` of shape `(B, latent_dim)`."""
         return self.generator(z, training=training)
+
+    @property
+    def sampling_generator(self):
+        """The network to draw samples from (and to export).
+
+        `generator_ema` when generator averaging is on, else `generator`.
+        """
+        return self.generator if self.generator_ema is None \
+            else self.generator_ema
+
+    def update_generator_ema(self):
+        """One step of the generator's weight average (after a G update).
+
+        ``avg <- d * avg + (1 - d) * w`` for every trainable weight, with
+        ``d = min(ema_decay, (1 + t) / (10 + t))`` and t the generator
+        updates so far: the warm-up of TensorFlow's
+        `tf.train.ExponentialMovingAverage(num_updates=t)`, so early averages
+        do not drag the initial weights along for thousands of steps.
+        Non-trainable state (batch-norm statistics) is copied as it is.
+        A no-op without `ema_decay`.
+        """
+        if self.generator_ema is None:
+            return
+        t = tf.cast(self.g_optimizer.iterations, tf.float32)
+        decay = tf.minimum(tf.constant(self.ema_decay, tf.float32),
+                           (1.0 + t) / (10.0 + t))
+        for average, weight in zip(self.generator_ema.weights,
+                                   self.generator.weights):
+            value = tf.cast(weight.value, average.dtype)
+            if weight.trainable:
+                value = decay * average.value + (1.0 - decay) * value
+            average.assign(value)
 
     def sample_noise(self, batch_size):
         """Draws z ~ N(0, I) of shape `(batch_size, latent_dim)`."""
@@ -329,6 +387,7 @@ class GAN(keras.Model):
             loss = self._generator_objective(fake_out)
             scaled = self._scaled(self.g_optimizer, loss)
         self._apply(self.g_optimizer, tape, scaled, variables)
+        self.update_generator_ema()
         # Logged only here, so critic-only steps never log a fake zero.
         self._trackers["g_loss"].update_state(loss)
         return loss

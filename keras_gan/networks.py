@@ -42,10 +42,17 @@ def _check_hidden(hidden):
     return hidden
 
 
+def _activation(activation, name):
+    if activation == "leaky_relu":
+        # DCGAN's slope (Radford et al. 2016); Keras' default is 0.3.
+        return layers.LeakyReLU(0.2, name=name)
+    return layers.Activation(activation, name=name)
+
+
 def build_mlp_generator(latent_dim=100, output_shape=(28, 28, 1),
                         hidden=SEED_HIDDEN, output_activation="sigmoid",
-                        name="generator"):
-    """The seed code's MLP generator, rewritten for Keras 3.
+                        name="generator", activation="relu"):
+    """The seed code's MLP generator, rewritten for Keras 3 (and wider MLPs).
 
     ``latent_dim -> 100 -> 100 -> prod(output_shape)`` with ReLU hidden layers
     and a sigmoid output (pixels in [0, 1]), reshaped to `output_shape`.
@@ -58,6 +65,8 @@ def build_mlp_generator(latent_dim=100, output_shape=(28, 28, 1),
         output_activation: `"sigmoid"` for images in [0, 1], `None` for
             unbounded outputs (2-D toy data).
         name: Model name.
+        activation: Hidden activation, `"relu"` (the seed code's) or
+            `"leaky_relu"` (slope 0.2).
 
     Returns:
         A functional `keras.Model` mapping `(B, latent_dim)` to
@@ -66,10 +75,12 @@ def build_mlp_generator(latent_dim=100, output_shape=(28, 28, 1),
     latent_dim = check_int("latent_dim", latent_dim, 1)
     output_shape = _check_shape("output_shape", output_shape)
     hidden = _check_hidden(hidden)
+    check_choice("activation", activation, {"relu", "leaky_relu"})
     z = keras.Input((latent_dim,), name="z")
     x = z
     for i, width in enumerate(hidden):
-        x = layers.Dense(width, activation="relu", name=f"dense_{i}")(x)
+        x = layers.Dense(width, name=f"dense_{i}")(x)
+        x = _activation(activation, f"act_{i}")(x)
     x = layers.Dense(math.prod(output_shape), name="dense_out")(x)
     # float32 output layer: samples stay float32 under mixed precision.
     x = layers.Activation(output_activation or "linear", dtype="float32",
@@ -80,13 +91,15 @@ def build_mlp_generator(latent_dim=100, output_shape=(28, 28, 1),
 
 
 def build_mlp_discriminator(input_shape=(28, 28, 1), hidden=SEED_HIDDEN,
-                            name="discriminator"):
+                            name="discriminator", activation="relu"):
     """The seed code's MLP discriminator: ``784 -> 100 -> 100 -> 1`` logits.
 
     Args:
         input_shape: Shape of one sample.
-        hidden: Hidden layer widths (ReLU).
+        hidden: Hidden layer widths.
         name: Model name.
+        activation: Hidden activation, `"relu"` (the seed code's) or
+            `"leaky_relu"` (slope 0.2).
 
     Returns:
         A functional `keras.Model` mapping `(B, *input_shape)` to float32
@@ -94,10 +107,12 @@ def build_mlp_discriminator(input_shape=(28, 28, 1), hidden=SEED_HIDDEN,
     """
     input_shape = _check_shape("input_shape", input_shape)
     hidden = _check_hidden(hidden)
+    check_choice("activation", activation, {"relu", "leaky_relu"})
     x_in = keras.Input(input_shape, name="x")
     x = layers.Flatten(name="flatten")(x_in) if len(input_shape) > 1 else x_in
     for i, width in enumerate(hidden):
-        x = layers.Dense(width, activation="relu", name=f"dense_{i}")(x)
+        x = layers.Dense(width, name=f"dense_{i}")(x)
+        x = _activation(activation, f"act_{i}")(x)
     logits = layers.Dense(1, dtype="float32", name="logits")(x)
     return keras.Model(x_in, logits, name=name)
 

@@ -119,15 +119,26 @@ def save_scatter(real, fake, path, title=None, centres=None):
         if centres is not None:
             ax.scatter(centres[:, 0], centres[:, 1], marker="+", c="black",
                        s=60, linewidths=0.6, label="centres")
-        ax.scatter(fake[:, 0], fake[:, 1], s=3, c="tab:orange", alpha=0.6,
-                   label="generated")
+        finite = fake[np.all(np.isfinite(fake), axis=1)]
+        # The axes cover the real data and the samples, so a broken run
+        # (samples far off the data) shows as such; only a sample past 100
+        # times the data's extent (or non-finite) is left out, and counted.
+        extent = max(np.abs(real).max(), 1e-3)
+        inside = finite[np.all(np.abs(finite) <= 100 * extent, axis=1)]
+        outside = len(fake) - len(inside)
+        lim = 1.15 * max(extent, np.abs(inside).max() if len(inside) else 0)
+        ax.scatter(inside[:, 0], inside[:, 1], s=3, c="tab:orange",
+                   alpha=0.6, label="generated")
         ax.scatter(real[:, 0], real[:, 1], s=4, c="tab:blue", alpha=0.5,
                    label="real")
-        lim = 1.3 * max(np.abs(real).max(), 1e-3)
         ax.set_xlim(-lim, lim)
         ax.set_ylim(-lim, lim)
         ax.set_aspect("equal")
         ax.legend(loc="upper right", fontsize=8, markerscale=3)
+        if outside:
+            ax.text(0.02, 0.02, f"{outside} of {len(fake)} generated points "
+                    f"off the plot", transform=ax.transAxes, fontsize=8,
+                    color="tab:red")
         if title:
             ax.set_title(title)
         fig.tight_layout()
@@ -136,24 +147,32 @@ def save_scatter(real, fake, path, title=None, centres=None):
         plt.close(fig)
 
 
-def save_loss_curves(history, path, title=None):
+#: Log columns that are not curves worth a panel.
+_NOT_PLOTTED = ("seconds", "fid_floor")
+
+
+def save_loss_curves(history, path, title=None, columns=4):
     """Plots every metric of a run against the epoch, one panel per metric.
 
     Args:
         history: `{metric name: [value per epoch]}` (epochs start at 1).
         path: Output `.png` path.
         title: Optional figure title.
+        columns: Panels per row.
 
     Returns:
         `pathlib.Path` of the PNG.
     """
     plt = _pyplot()
-    names = sorted(history)
-    fig, axes = plt.subplots(1, max(len(names), 1),
-                             figsize=(3.2 * max(len(names), 1), 3), dpi=100,
-                             squeeze=False)
+    names = sorted(name for name in history if name not in _NOT_PLOTTED)
+    cols = max(min(len(names), columns), 1)
+    rows = max(-(-len(names) // cols), 1)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.8 * rows),
+                             dpi=100, squeeze=False)
     try:
-        for ax, name in zip(axes[0], names):
+        for ax in axes.flat[len(names):]:
+            ax.axis("off")
+        for ax, name in zip(axes.flat, names):
             values = np.asarray(history[name], dtype=float)
             ax.plot(np.arange(1, len(values) + 1), values, marker=".")
             ax.set_title(name)

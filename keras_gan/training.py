@@ -48,34 +48,13 @@ import time
 
 import numpy as np
 
-MODELS = ("gan", "gan-minimax", "wgan", "wgan-gp", "dcgan")
-ARCHS = ("mlp", "dcgan")
-DATASETS = ("mnist", "fashion_mnist", "ring", "grid", "stacked_mnist")
+from keras_gan import presets
+from keras_gan.presets import ARCHS, DATASETS, MODELS
+
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored", "multiworker")
+LR_DECAYS = ("none", "linear")
 
-#: The papers' settings per model (GAN: Goodfellow et al. 2014 with DCGAN's
-#: Adam; DCGAN: Radford et al. 2016; WGAN: Arjovsky et al. 2017, Algorithm 1;
-#: WGAN-GP: Gulrajani et al. 2017, released code's beta_1 = 0.5). `epochs`
-#: is this project's choice (see README "Train on MNIST").
-PAPER_DEFAULTS = {
-    "gan": dict(arch="mlp", optimizer="adam", lr=2e-4, beta_1=0.5,
-                beta_2=0.999, n_critic=1, batch_size=64, epochs=30),
-    "gan-minimax": dict(arch="mlp", optimizer="adam", lr=2e-4, beta_1=0.5,
-                        beta_2=0.999, n_critic=1, batch_size=64, epochs=30),
-    "dcgan": dict(arch="dcgan", optimizer="adam", lr=2e-4, beta_1=0.5,
-                  beta_2=0.999, n_critic=1, batch_size=128, epochs=1),
-    "wgan": dict(arch="mlp", optimizer="rmsprop", lr=5e-5, n_critic=5,
-                 clip_value=0.01, batch_size=64, epochs=120),
-    "wgan-gp": dict(arch="mlp", optimizer="adam", lr=1e-4, beta_1=0.5,
-                    beta_2=0.9, n_critic=5, gp_weight=10.0, batch_size=64,
-                    epochs=30),
-}
-
-#: Critic/discriminator steps per epoch unless --steps-per-epoch is given.
-#: Fixed (not one pass over the data) so a run takes the same time on the
-#: 5,000-digit offline sample and on full MNIST.
-DEFAULT_STEPS_PER_EPOCH = 1000
 TOY_POINTS = 100_000
 STACKED_MNIST_SIZE = 50_000
 GRID_SAMPLES = 64
@@ -85,10 +64,14 @@ CHECKPOINT = "checkpoint.keras"
 CONFIG = "config.json"
 LOG = "log.csv"
 
+#: Generator samples the QualityMonitor scores after every epoch.
+MONITOR_SAMPLES = 1000
+
 # Settings that must not change between an interrupted run and its resume.
 _RESUME_KEYS = ("model", "arch", "dataset", "data", "data_dir",
-                "steps_per_epoch", "batch_size", "latent_dim", "hidden", "lr",
-                "n_critic", "clip_value", "gp_weight", "seed", "jit",
+                "steps_per_epoch", "batch_size", "latent_dim", "hidden",
+                "base_filters", "lr", "g_lr", "lr_decay", "n_critic",
+                "clip_value", "gp_weight", "ema", "ema_decay", "seed", "jit",
                 "steps_per_execution", "precision", "strategy")
 
 
@@ -110,11 +93,16 @@ class ExportFailed(RunError):
 
 @dataclasses.dataclass
 class TrainConfig:
-    """Everything a run needs; None means "the paper default for the model".
+    """Everything a run needs; None means "the preset of (model, dataset)".
+
+    Defaults come from `keras_gan.presets`: the model's algorithm settings
+    (`presets.ALGORITHMS`) and the measured preset of the pair.
 
     Attributes:
         model: One of `MODELS` ("dcgan" = DCGAN nets + non-saturating loss).
-        arch: "mlp" or "dcgan" networks (default: per model).
+        arch: Network family, one of `ARCHS`: "seed-mlp" (the seed code's
+            100-100 ReLU MLPs with z of 100), "mlp" (wider LeakyReLU MLPs)
+            or "dcgan" (convolutional; images only).
         dataset: One of `DATASETS`.
         data: Path of a user `.npz` (key `x`, NHWC) instead of a named set.
         data_dir: Folder of idx `.gz` files for mnist / fashion_mnist /
@@ -123,25 +111,34 @@ class TrainConfig:
         steps_per_epoch: Critic/discriminator steps per epoch.
         batch_size: Global batch size (default: per model).
         latent_dim: Size of z.
-        hidden: MLP hidden widths.
-        lr: Learning rate of both optimizers (default: per model).
+        hidden: MLP generator widths (the discriminator mirrors them).
+        base_filters: DCGAN width F.
+        lr: Discriminator/critic learning rate (and the generator's unless
+            `g_lr` is given).
+        g_lr: Generator learning rate.
+        lr_decay: "none" or "linear" (to 0 at the last step).
         n_critic: Critic updates per generator update (default: per model).
         clip_value: WGAN weight clipping c (wgan only).
         gp_weight: WGAN-GP lambda (wgan-gp only).
+        ema: Keep an exponential moving average of the generator's weights
+            and sample, score and export it.
+        ema_decay: Its decay, in (0, 1).
         seed: Seed of weights, noise and data order.
         run_dir: Output folder (default `runs/<model>-<dataset>`).
         export_dir: Base folder of SavedModel exports.
         export_name: Export model name (default: the model name).
         export: Export the generator after training.
         resume: Continue the run in `run_dir` from its checkpoint.
-        jit: XLA-compile the train step (default off: on this project's
-            2-core AVX-512 CPU XLA measured no faster for DCGAN and slower
-            for the seed MLPs; try it on GPUs).
+        jit: XLA-compile the train step (default: per preset, on where it
+            measured faster here).
         steps_per_execution: Train steps per compiled call (default: the
             largest divisor of `steps_per_epoch` up to 10; 1 under a
             distribution strategy).
         precision: Keras dtype policy.
         strategy: "default", "mirrored" or "multiworker" (tf.distribute).
+        monitor_samples: Fixed-noise samples scored after every epoch
+            (`evaluation.QualityMonitor`: FID and classes, modes, or
+            spread, with a warning on collapse); 0 turns it off.
         verbose: Keras progress output (0 silent, 1 bar, 2 line per epoch).
     """
 
@@ -153,22 +150,28 @@ class TrainConfig:
     epochs: int = None
     steps_per_epoch: int = None
     batch_size: int = None
-    latent_dim: int = 100
-    hidden: tuple = (100, 100)
+    latent_dim: int = None
+    hidden: tuple = None
+    base_filters: int = None
     lr: float = None
+    g_lr: float = None
+    lr_decay: str = None
     n_critic: int = None
     clip_value: float = None
     gp_weight: float = None
+    ema: bool = None
+    ema_decay: float = None
     seed: int = 0
     run_dir: str = None
     export_dir: str = "saved_models"
     export_name: str = None
     export: bool = True
     resume: bool = False
-    jit: bool = False
+    jit: bool = None
     steps_per_execution: int = None
     precision: str = "float32"
     strategy: str = "default"
+    monitor_samples: int = MONITOR_SAMPLES
     verbose: int = 1
 
 
@@ -187,6 +190,8 @@ class RunResult:
     n_examples: int = 0
     data_source: str = ""
     final_picture: pathlib.Path = None
+    quality: dict = dataclasses.field(default_factory=dict)
+    warning: str = None
 
 
 # ---- validation (before anything is created) --------------------------------
@@ -219,8 +224,49 @@ def _choice(name, value, choices):
     return value
 
 
+def _widths_of(name, value):
+    if isinstance(value, (str, bytes)) or not isinstance(
+            value, (list, tuple)) or not value:
+        raise ConfigError(f"expected --{name} to be widths like 256,512, "
+                          f"received {value!r}")
+    return tuple(_positive_int(name, h) for h in value)
+
+
+def _networks(c, p):
+    """Fills in the network settings of `c` from the preset `p`."""
+    c.arch = _choice("arch", c.arch or p["arch"], ARCHS)
+    toy = c.dataset in presets.TOY_DATASETS
+    if toy and c.arch == "dcgan":
+        raise ConfigError(f"expected --arch mlp or seed-mlp for the 2-D "
+                          f"data set {c.dataset}, received --arch dcgan")
+    # Sizes belong to a family: a preset's widths only carry over when the
+    # run keeps the preset's family.
+    own = c.arch == p["arch"]
+    if c.arch == "seed-mlp":
+        latent, hidden = presets.SEED_MLP["latent_dim"], \
+            presets.SEED_MLP["hidden"]
+    else:
+        latent = p["latent_dim"] if own else presets.SEED_MLP["latent_dim"]
+        hidden = p["hidden"] if own and p["hidden"] else presets.WIDE_MLP
+    c.latent_dim = _positive_int(
+        "latent-dim", latent if c.latent_dim is None else c.latent_dim)
+    if c.arch == "dcgan":
+        if c.hidden is not None:
+            raise ConfigError("--hidden sets MLP widths; it does not apply "
+                              "to --arch dcgan (use --base-filters)")
+        c.base_filters = _positive_int(
+            "base-filters", c.base_filters if c.base_filters is not None
+            else (p["base_filters"] if own else presets.DCGAN_FILTERS))
+    else:
+        if c.base_filters is not None:
+            raise ConfigError(f"--base-filters sets DCGAN widths; it does "
+                              f"not apply to --arch {c.arch} (use --hidden)")
+        c.hidden = _widths_of("hidden", hidden if c.hidden is None
+                              else c.hidden)
+
+
 def resolve(config):
-    """Validates `config` and fills in the per-model paper defaults.
+    """Validates `config` and fills in the preset of (model, dataset).
 
     Args:
         config: A `TrainConfig`.
@@ -236,23 +282,25 @@ def resolve(config):
     _choice("dataset", c.dataset, DATASETS)
     _choice("precision", c.precision, PRECISIONS)
     _choice("strategy", c.strategy, STRATEGIES)
-    defaults = PAPER_DEFAULTS[c.model]
-    c.arch = _choice("arch", c.arch or defaults["arch"], ARCHS)
-    c.epochs = _positive_int("epochs", defaults["epochs"] if c.epochs is None
+    if (c.model, c.dataset) not in presets.PRESETS:
+        raise ConfigError(f"--model {c.model} has convolutional networks for "
+                          f"images; it does not apply to the 2-D data set "
+                          f"{c.dataset} (use --model gan)")
+    p = presets.resolve_preset(c.model, c.dataset)
+    _networks(c, p)
+    c.epochs = _positive_int("epochs", p["epochs"] if c.epochs is None
                              else c.epochs)
     c.steps_per_epoch = _positive_int(
-        "steps-per-epoch", DEFAULT_STEPS_PER_EPOCH
+        "steps-per-epoch", p["steps_per_epoch"]
         if c.steps_per_epoch is None else c.steps_per_epoch)
-    c.batch_size = _positive_int("batch-size", defaults["batch_size"]
+    c.batch_size = _positive_int("batch-size", p["batch_size"]
                                  if c.batch_size is None else c.batch_size)
-    c.latent_dim = _positive_int("latent-dim", c.latent_dim)
-    if isinstance(c.hidden, (str, bytes)) or not isinstance(
-            c.hidden, (list, tuple)) or not c.hidden:
-        raise ConfigError(f"expected --hidden to be widths like 100,100, "
-                          f"received {c.hidden!r}")
-    c.hidden = tuple(_positive_int("hidden", h) for h in c.hidden)
-    c.lr = _positive_float("lr", defaults["lr"] if c.lr is None else c.lr)
-    c.n_critic = _positive_int("n-critic", defaults["n_critic"]
+    given_lr = c.lr is not None
+    c.lr = _positive_float("lr", p["lr"] if c.lr is None else c.lr)
+    c.g_lr = _positive_float("g-lr", c.g_lr if c.g_lr is not None else (
+        c.lr if given_lr else p["g_lr"]))
+    c.lr_decay = _choice("lr-decay", c.lr_decay or p["lr_decay"], LR_DECAYS)
+    c.n_critic = _positive_int("n-critic", p["n_critic"]
                                if c.n_critic is None else c.n_critic)
     if c.clip_value is not None and c.model != "wgan":
         raise ConfigError(f"--clip-value applies to --model wgan only, "
@@ -262,12 +310,29 @@ def resolve(config):
                           f"received it with --model {c.model}")
     if c.model == "wgan":
         c.clip_value = _positive_float(
-            "clip-value", defaults["clip_value"] if c.clip_value is None
+            "clip-value", p["clip_value"] if c.clip_value is None
             else c.clip_value)
     if c.model == "wgan-gp":
         c.gp_weight = _positive_float(
-            "gp-weight", defaults["gp_weight"] if c.gp_weight is None
+            "gp-weight", p["gp_weight"] if c.gp_weight is None
             else c.gp_weight, allow_zero=True)
+    if c.ema is None:
+        c.ema = c.ema_decay is not None or p["ema_decay"] is not None
+    if c.ema:
+        decay = (c.ema_decay if c.ema_decay is not None
+                 else p["ema_decay"] or presets.EMA_DECAY)
+        if not (isinstance(decay, numbers.Real) and not isinstance(decay, bool)
+                and 0.0 < decay < 1.0):
+            raise ConfigError(f"expected --ema-decay in (0, 1), received "
+                              f"{decay!r}")
+        c.ema_decay = float(decay)
+    elif c.ema_decay is not None:
+        raise ConfigError("expected --ema-decay without --no-ema, received "
+                          "both")
+    if c.jit is None:
+        # XLA where it measured faster (the preset), never under a
+        # distribution strategy (Keras' own rule for several replicas).
+        c.jit = bool(p["jit"]) and c.strategy == "default"
     if not _is_int(c.seed) or not 0 <= c.seed < 2**31:
         raise ConfigError(f"expected --seed to be an integer in [0, 2**31), "
                           f"received {c.seed!r}")
@@ -282,19 +347,20 @@ def resolve(config):
         raise ConfigError(f"expected --steps-per-execution to divide "
                           f"--steps-per-epoch {c.steps_per_epoch}, received "
                           f"{c.steps_per_execution}")
+    if not _is_int(c.monitor_samples) or c.monitor_samples < 0 or \
+            0 < c.monitor_samples < 2:
+        raise ConfigError(f"expected --monitor-samples to be 0 or an integer "
+                          f">= 2, received {c.monitor_samples!r}")
     if c.verbose not in (0, 1, 2):
         raise ConfigError(f"expected verbose in 0, 1, 2, received "
                           f"{c.verbose!r}")
     if c.data is not None and c.data_dir is not None:
         raise ConfigError("expected at most one of --data and --data-dir, "
                           "received both")
-    toy = c.dataset in ("ring", "grid")
+    toy = c.dataset in presets.TOY_DATASETS
     if toy and (c.data is not None or c.data_dir is not None):
         raise ConfigError(f"--data/--data-dir give images; they do not apply "
                           f"to --dataset {c.dataset}")
-    if toy and c.arch == "dcgan":
-        raise ConfigError(f"expected --arch mlp for the 2-D data set "
-                          f"{c.dataset}, received --arch dcgan")
     c.run_dir = str(c.run_dir or pathlib.Path("runs") / _run_name(c))
     c.export_name = c.export_name or c.model
     # The rule of keras_gan.export.check_name, checked here without importing
@@ -346,6 +412,10 @@ def _check_paths(c):
         if changed:
             raise ConfigError(f"cannot resume {run_dir} with different "
                               f"settings ({'; '.join(changed)})")
+        if old.get("lr_decay") == "linear" and old.get("epochs") != c.epochs:
+            raise ConfigError(f"cannot change --epochs of {run_dir}: its "
+                              f"learning rates decay linearly to 0 at epoch "
+                              f"{old.get('epochs')}")
 
 
 def _jsonable(value):
@@ -398,47 +468,67 @@ def _check_data(c, data):
 # ---- model ------------------------------------------------------------------
 
 def _optimizers(c):
+    """The two optimizers: the model's family, the run's rates and schedule.
+
+    `--lr-decay linear` takes each rate to 0 at the run's last update of
+    that network (the WGAN-GP authors' CIFAR-10 schedule).
+    """
     import keras
 
-    defaults = PAPER_DEFAULTS[c.model]
-    if defaults["optimizer"] == "rmsprop":
-        return (keras.optimizers.RMSprop(c.lr), keras.optimizers.RMSprop(c.lr))
-    return tuple(keras.optimizers.Adam(c.lr, beta_1=defaults["beta_1"],
-                                       beta_2=defaults["beta_2"])
-                 for _ in range(2))
+    algorithm = presets.ALGORITHMS[c.model]
+    d_updates = c.epochs * c.steps_per_epoch
+    made = []
+    for rate, updates in ((c.lr, d_updates),
+                          (c.g_lr, max(d_updates // c.n_critic, 1))):
+        if c.lr_decay == "linear":
+            rate = keras.optimizers.schedules.PolynomialDecay(
+                rate, decay_steps=updates, end_learning_rate=0.0, power=1.0)
+        if algorithm["optimizer"] == "rmsprop":
+            made.append(keras.optimizers.RMSprop(rate))
+        else:
+            made.append(keras.optimizers.Adam(
+                rate, beta_1=algorithm["beta_1"], beta_2=algorithm["beta_2"]))
+    return made
+
+
+def build_networks(c, sample_shape):
+    """The generator and discriminator of a resolved config."""
+    from keras_gan import networks
+
+    image = len(sample_shape) == 3
+    if c.arch == "dcgan":
+        return (networks.build_dcgan_generator(c.latent_dim, sample_shape,
+                                               c.base_filters),
+                networks.build_dcgan_discriminator(
+                    sample_shape, c.base_filters,
+                    norm=presets.DCGAN_CRITIC_NORM[c.model]))
+    activation = "relu" if c.arch == "seed-mlp" else "leaky_relu"
+    return (networks.build_mlp_generator(
+                c.latent_dim, sample_shape, c.hidden,
+                "sigmoid" if image else None, activation=activation),
+            networks.build_mlp_discriminator(
+                sample_shape, c.hidden[::-1], activation=activation))
 
 
 def build_model(c, sample_shape):
     """Builds and compiles the GAN of a resolved config (inside any scope)."""
     import keras
 
-    from keras_gan import models, networks
+    from keras_gan import models
 
     keras.utils.set_random_seed(c.seed)
-    image = len(sample_shape) == 3
-    if c.arch == "dcgan":
-        norm = "layer" if c.model == "wgan-gp" else "batch"
-        generator = networks.build_dcgan_generator(c.latent_dim, sample_shape)
-        discriminator = networks.build_dcgan_discriminator(sample_shape,
-                                                           norm=norm)
-    else:
-        generator = networks.build_mlp_generator(
-            c.latent_dim, sample_shape, c.hidden,
-            "sigmoid" if image else None)
-        discriminator = networks.build_mlp_discriminator(sample_shape,
-                                                         c.hidden)
+    generator, discriminator = build_networks(c, sample_shape)
+    common = dict(n_critic=c.n_critic, seed=c.seed,
+                  ema_decay=c.ema_decay if c.ema else None)
     if c.model in ("gan", "gan-minimax", "dcgan"):
         model = models.GAN(generator, discriminator, c.latent_dim,
                            loss="minimax" if c.model == "gan-minimax"
-                           else "non_saturating", n_critic=c.n_critic,
-                           seed=c.seed)
+                           else "non_saturating", **common)
     elif c.model == "wgan":
-        model = models.WGAN(generator, discriminator, c.latent_dim,
-                            n_critic=c.n_critic, seed=c.seed)
+        model = models.WGAN(generator, discriminator, c.latent_dim, **common)
     else:
         model = models.WGANGP(generator, discriminator, c.latent_dim,
-                              n_critic=c.n_critic, gp_weight=c.gp_weight,
-                              seed=c.seed)
+                              gp_weight=c.gp_weight, **common)
     # Under a tf.distribute strategy XLA is left to Keras' own choice (off
     # with several replicas, as Keras and TF recommend for CPU/GPU mirrored).
     model.compile(*_optimizers(c),
@@ -568,7 +658,7 @@ def _train(c, data):
     _write_json(run_dir / CONFIG, {
         "config": _jsonable(dataclasses.asdict(c)),
         "data": data.source, "sample_shape": list(data.shape),
-        "paper_defaults": PAPER_DEFAULTS[c.model]})
+        "preset": _jsonable(presets.resolve_preset(c.model, c.dataset))})
 
     strategy = _strategy(c.strategy)
     with strategy.scope():
@@ -601,15 +691,20 @@ def _train(c, data):
     ).astype(np.float32)
     real_points = None if image else data.x[:SCATTER_POINTS]
     guard = cbs.NonFiniteGuard()
+    monitor = _quality_monitor(c, data)
+    clock = cbs.WallClock(rows[-1].get("seconds", 0.0) if rows else 0.0,
+                          start=start)
     saver = cbs.AtomicCheckpoint(checkpoint, guard)
     grid = cbs.SampleGrid(noise, str(samples_dir), real_points, data.centres,
                           log_dir=str(tb_dir))
     callbacks = [guard]
     if c.model == "wgan":
         callbacks.append(cbs.WeightClipping(c.clip_value))
-    # The checkpoint comes last: once it names epoch k, every output of epoch
-    # k is on disk; a kill before it re-runs the epoch and rewrites them.
-    callbacks += [
+    # The clock and the monitor write into the epoch's logs, so they come
+    # before everything that records them. The checkpoint comes last: once
+    # it names epoch k, every output of epoch k is on disk; a kill before it
+    # re-runs the epoch and rewrites them.
+    callbacks += [clock] + ([monitor] if monitor else []) + [
         cbs.CSVLog(str(run_dir / LOG), rows),
         grid,
         cbs.LossCurves(str(run_dir / "loss_curves.png"), dict(history),
@@ -641,7 +736,7 @@ def _train(c, data):
 
         try:
             export_path = export_generator(
-                model.generator, c.export_dir, c.export_name,
+                model.sampling_generator, c.export_dir, c.export_name,
                 latent_dim=c.latent_dim,
                 metadata={"run_dir": str(run_dir), "model": c.model,
                           "dataset": c.dataset, "epochs": c.epochs})
@@ -656,10 +751,43 @@ def _train(c, data):
                        generator_steps=_count(model.g_optimizer.iterations),
                        seconds=time.time() - start, export_path=export_path,
                        history=history, n_examples=len(data.x),
-                       data_source=data.source, final_picture=final)
+                       data_source=data.source, final_picture=final,
+                       quality=dict(monitor.last) if monitor else {},
+                       warning=_final_warning(monitor))
     if c.verbose:
         print(summary_line(result), flush=True)
+        if result.warning:
+            print(result.warning, file=sys.stderr, flush=True)
     return result
+
+
+def _quality_monitor(c, data):
+    """The QualityMonitor of a run (None with --monitor-samples 0)."""
+    from keras_gan import evaluation
+
+    n = c.monitor_samples
+    if not n:
+        return None
+    # Named data sets get their own scores; a user's --data gets the
+    # spread, as no classifier knows its classes.
+    name = None if c.data else c.dataset
+    if name in ("mnist", "fashion_mnist"):
+        n = min(n, len(data.x) // 2)
+        if n <= 128:   # too few real images for FID's covariance
+            name, n = None, c.monitor_samples
+    warn = (lambda line: print(line, file=sys.stderr, flush=True)) \
+        if c.verbose else (lambda line: None)
+    return evaluation.QualityMonitor(name, c.latent_dim, real=data.x,
+                                     num_samples=n, seed=c.seed, warn=warn)
+
+
+def _final_warning(monitor):
+    """The end-of-run warning if the final samples still look collapsed."""
+    if monitor is None or not monitor.last:
+        return None
+    reason = monitor.diagnosis(monitor.last)
+    return f"warning: the final generator looks collapsed: {reason}; look " \
+        f"at the samples" if reason else None
 
 
 def summary_line(result):
@@ -671,9 +799,29 @@ def summary_line(result):
             f"{result.epochs} ({result.steps} critic and "
             f"{result.generator_steps} generator steps in total) in "
             f"{int(minutes)}m{seconds:04.1f}s; data {result.data_source}; "
+            f"{quality_text(result.quality)}"
             f"wrote {result.final_picture.name}, samples/, loss_curves.png, "
             f"{LOG}, tensorboard/, {CHECKPOINT}, {CONFIG} in "
             f"{result.run_dir}{export}")
+
+
+def quality_text(quality):
+    """The QualityMonitor's last scores as a phrase ending in '; '."""
+    q = quality or {}
+    if "fid" in q:
+        return (f"final samples: FID {q['fid']:.2f} ({q['fid'] / q['fid_floor']:.1f}"
+                f"x the real-vs-real {q['fid_floor']:.2f}), "
+                f"{q['classes']:.0f}/10 classes, class KL {q['class_kl']:.3f}; ")
+    if "high_quality" in q:
+        return (f"final samples: {q['modes']:.0f} modes, "
+                f"{100 * q['high_quality']:.1f}% high quality, reverse KL "
+                f"{q['reverse_kl']:.3f}; ")
+    if "modes" in q:
+        return (f"final samples: {q['modes']:.0f}/1000 modes, KL "
+                f"{q['class_kl']:.3f}; ")
+    if "spread" in q:
+        return f"final samples: spread {q['spread']:.2f} of the data's; "
+    return ""
 
 
 # ---- command line -----------------------------------------------------------
@@ -698,18 +846,24 @@ def _widths(text):
 
 
 def _defaults_table():
-    lines = ["paper defaults per model (used when the flag is not given):"]
-    for name, d in PAPER_DEFAULTS.items():
-        opt = ("RMSProp" if d["optimizer"] == "rmsprop" else
-               f"Adam(beta_1={d['beta_1']}, beta_2={d['beta_2']})")
-        extra = (f", clip {d['clip_value']}" if "clip_value" in d else
-                 f", gp-weight {d['gp_weight']}" if "gp_weight" in d else "")
-        lines.append(f"  {name:<12} --arch {d['arch']}, {opt}, "
-                     f"lr {d['lr']:g}, "
-                     f"n-critic {d['n_critic']}{extra}, batch "
-                     f"{d['batch_size']}, {d['epochs']} epochs")
-    lines.append(f"  all: {DEFAULT_STEPS_PER_EPOCH} critic steps per epoch, "
-                 "latent-dim 100, hidden 100,100")
+    lines = ["presets per model and data set (a flag given on the command "
+             "line wins; README Results has what each measured):",
+             f"  {'model':<12}{'dataset':<15}{'arch':<9}{'z':>4}  "
+             f"{'widths':<15}{'lr (G)':<15}{'batch':>5}  {'steps':<10}"
+             f"{'EMA':<7}XLA"]
+    for (model, data), p in presets.PRESETS.items():
+        widths = (",".join(map(str, p.hidden)) if p.hidden
+                  else f"F={p.base_filters}")
+        rate = f"{p.lr:g}" + (f" ({p.g_lr:g})" if p.g_lr != p.lr else "") \
+            + (" lin" if p.lr_decay == "linear" else "")
+        lines.append(
+            f"  {model:<12}{data:<15}{p.arch:<9}{p.latent_dim:>4}  "
+            f"{widths:<15}{rate:<15}{p.batch_size:>5}  "
+            f"{p.epochs}x{p.steps_per_epoch:<7}"
+            f"{p.ema_decay or 'off'!s:<7}{'on' if p.jit else 'off'}")
+    lines.append("algorithms (fixed per model): gan, gan-minimax, dcgan Adam("
+                 "0.5, 0.999), n-critic 1; wgan RMSProp, n-critic 5, clip "
+                 "0.01; wgan-gp Adam(0.5, 0.9), n-critic 5, gp-weight 10")
     return "\n".join(lines)
 
 
@@ -719,39 +873,46 @@ def build_parser(prog=None):
         prog=prog, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Train a GAN (GAN, GAN-minimax, WGAN, WGAN-GP, DCGAN) "
                     "and write samples, curves, logs, a checkpoint and a "
-                    "SavedModel export.",
+                    "SavedModel export. Unset flags take the measured preset "
+                    "of the model and data set (table below).",
         epilog=_defaults_table())
     p.add_argument("--model", default="wgan", choices=MODELS,
                    help="objective (default: wgan); dcgan = DCGAN nets with "
                         "the non-saturating GAN loss")
     p.add_argument("--arch", choices=ARCHS,
-                   help="network family (default: dcgan for --model dcgan, "
-                        "mlp otherwise)")
+                   help="network family (default: the preset's); seed-mlp "
+                        "is the seed code's 100-100 ReLU MLP with z of 100")
     p.add_argument("--dataset", default="mnist", choices=DATASETS,
                    help="training data (default: mnist; offline it uses the "
-                        "bundled 5,000-digit sample)")
+                        "bundled 5,000-digit sample); with --data it picks "
+                        "the preset")
     p.add_argument("--data", metavar="PATH",
                    help="user .npz with key x: NHWC uint8 or float in [0, 1]")
     p.add_argument("--data-dir", metavar="DIR",
                    help="folder with train-images-idx3-ubyte.gz and "
                         "train-labels-idx1-ubyte.gz")
-    p.add_argument("--epochs", type=int,
-                   help="epochs (default per model: " + ", ".join(
-                       f"{m} {d['epochs']}" for m, d in PAPER_DEFAULTS.items())
-                   + ")")
+    p.add_argument("--epochs", type=int, help="epochs (default: preset)")
     p.add_argument("--steps-per-epoch", type=int,
-                   help="critic/discriminator steps per epoch (default "
-                        f"{DEFAULT_STEPS_PER_EPOCH})")
+                   help="critic/discriminator steps per epoch (default: "
+                        "preset, 1000)")
     p.add_argument("--batch-size", type=int,
-                   help="global batch size (default 64; dcgan 128)")
-    p.add_argument("--latent-dim", type=int, default=100,
-                   help="size of z (default 100)")
-    p.add_argument("--hidden", type=_widths, default=(100, 100),
-                   help="MLP hidden widths (default 100,100, the seed code)")
+                   help="global batch size (default: preset)")
+    p.add_argument("--latent-dim", type=int,
+                   help="size of z (default: preset; 100 for seed-mlp)")
+    p.add_argument("--hidden", type=_widths,
+                   help="MLP generator widths, e.g. 256,512,1024; the "
+                        "discriminator mirrors them (default: preset)")
+    p.add_argument("--base-filters", type=int,
+                   help="DCGAN width F (default: preset)")
     p.add_argument("--lr", type=float,
-                   help="learning rate of both optimizers (default: gan, "
-                        "gan-minimax, dcgan 2e-4 Adam(0.5); wgan 5e-5 "
-                        "RMSProp; wgan-gp 1e-4 Adam(0.5, 0.9))")
+                   help="learning rate of the discriminator, and of the "
+                        "generator unless --g-lr (default: preset)")
+    p.add_argument("--g-lr", type=float,
+                   help="generator learning rate (default: --lr, or the "
+                        "preset's)")
+    p.add_argument("--lr-decay", choices=LR_DECAYS,
+                   help="learning-rate schedule: none, or linear to 0 at the "
+                        "last step (default: preset)")
     p.add_argument("--n-critic", type=int,
                    help="critic updates per generator update (default: 5 for "
                         "wgan and wgan-gp, 1 otherwise)")
@@ -759,6 +920,13 @@ def build_parser(prog=None):
                    help="WGAN weight clipping c (default 0.01; wgan only)")
     p.add_argument("--gp-weight", type=float,
                    help="WGAN-GP lambda (default 10; wgan-gp only)")
+    p.add_argument("--ema-decay", type=float,
+                   help="decay of the generator's weight average, in (0, 1); "
+                        "samples, scores and the export use the average "
+                        f"(default: preset, {presets.EMA_DECAY})")
+    p.add_argument("--ema", action=argparse.BooleanOptionalAction,
+                   help="keep the generator's weight average (default: "
+                        "preset)")
     p.add_argument("--seed", type=int, default=0,
                    help="seed of weights, noise and data order (default 0)")
     p.add_argument("--run-dir", help="output folder (default "
@@ -774,10 +942,8 @@ def build_parser(prog=None):
                    help="continue the run in --run-dir from its last "
                         "completed epoch (use the same flags)")
     p.add_argument("--jit", action=argparse.BooleanOptionalAction,
-                   default=False,
-                   help="XLA-compile the train step (default off: measured "
-                        "no faster on CPU for these nets, see README "
-                        "Performance; try --jit on GPUs)")
+                   help="XLA-compile the train step (default: preset, on "
+                        "where it measured faster on CPU)")
     p.add_argument("--steps-per-execution", type=int,
                    help="train steps per compiled call (default: the largest "
                         "divisor of --steps-per-epoch up to 10; 1 with "
@@ -786,6 +952,10 @@ def build_parser(prog=None):
                    help="Keras dtype policy (default float32)")
     p.add_argument("--strategy", default="default", choices=STRATEGIES,
                    help="tf.distribute strategy (default: none)")
+    p.add_argument("--monitor-samples", type=int, default=MONITOR_SAMPLES,
+                   help="fixed-noise samples scored after every epoch (FID "
+                        "and classes, modes or spread, and a warning on "
+                        f"collapse; default {MONITOR_SAMPLES}, 0 off)")
     p.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
                    help="0 silent, 1 progress bar (default), 2 one line per "
                         "epoch")

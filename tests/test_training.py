@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gan import GAN, callbacks, datasets, networks, training
+from keras_gan import GAN, callbacks, datasets, networks, presets, training
 
 METRICS = {"gan": ["d_fake", "d_loss", "d_real", "g_loss"],
            "gan-minimax": ["d_fake", "d_loss", "d_real", "g_loss"],
@@ -32,10 +32,17 @@ def digits_npz(tmp_path_factory):
     return path
 
 
+#: Columns every run logs beside the losses: the wall clock and, for a
+#: user's --data, the QualityMonitor's spread.
+EXTRA = ["seconds", "spread"]
+
+
 def tiny(run_dir, **kwargs):
     settings = dict(epochs=2, steps_per_epoch=4, batch_size=8, latent_dim=8,
-                    hidden=(16,), run_dir=str(run_dir), export=False,
-                    verbose=0)
+                    run_dir=str(run_dir), export=False, verbose=0,
+                    monitor_samples=200)
+    if kwargs.get("model") != "dcgan" and "arch" not in kwargs:
+        settings.update(arch="mlp", hidden=(16,))
     settings.update(kwargs)
     return training.TrainConfig(**settings)
 
@@ -81,7 +88,7 @@ def test_every_model_writes_valid_outputs(model, tmp_path, digits_npz):
         assert image.shape[:2] == (3 * (8 * 29 + 1),) * 2, name
     assert png(run_dir / "loss_curves.png").shape[2] in (3, 4)
     rows = read_csv(run_dir / "log.csv")
-    assert rows[0] == ["epoch"] + METRICS[model]
+    assert rows[0] == ["epoch"] + sorted(METRICS[model] + EXTRA)
     assert [row[0] for row in rows[1:]] == [str(e) for e in range(epochs)]
     assert all(np.isfinite(float(v)) for row in rows[1:] for v in row)
     loaded = keras.saving.load_model(run_dir / "checkpoint.keras")
@@ -93,7 +100,7 @@ def test_every_model_writes_valid_outputs(model, tmp_path, digits_npz):
     assert saved["config"]["arch"] == ("dcgan" if model == "dcgan" else "mlp")
     assert saved["sample_shape"] == [28, 28, 1]
     assert event_tags(run_dir / "tensorboard" / "train") == {
-        (f"epoch_{m}", "scalars") for m in METRICS[model]}
+        (f"epoch_{m}", "scalars") for m in METRICS[model] + EXTRA}
     assert event_tags(run_dir / "tensorboard" / "samples") == {
         ("samples", "images")}
     if export:
@@ -103,34 +110,81 @@ def test_every_model_writes_valid_outputs(model, tmp_path, digits_npz):
         z = np.random.default_rng(0).normal(size=(3, 8)).astype("float32")
         out = served.signatures["serving_default"](z=tf.constant(z))
         np.testing.assert_allclose(out["images"].numpy(),
-                                   loaded.generator(z).numpy(), atol=1e-6)
+                                   loaded.sampling_generator(z).numpy(),
+                                   atol=1e-6)
     else:
         assert not (tmp_path / "exports").exists()
 
 
-def test_paper_defaults_are_filled_in(tmp_path):
-    c = training.resolve(training.TrainConfig(model="wgan",
-                                              run_dir=str(tmp_path)))
-    assert (c.lr, c.clip_value, c.n_critic, c.batch_size, c.arch) == (
-        5e-5, 0.01, 5, 64, "mlp")
-    assert (c.steps_per_epoch, c.steps_per_execution, c.epochs) == (
-        1000, 10, 120)
-    c = training.resolve(training.TrainConfig(model="wgan-gp"))
-    assert (c.lr, c.gp_weight, c.n_critic, c.clip_value) == (1e-4, 10.0, 5,
-                                                             None)
-    assert c.run_dir == "runs/wgan-gp-mnist" and c.export_name == "wgan-gp"
-    c = training.resolve(training.TrainConfig(model="dcgan",
-                                              steps_per_epoch=7))
-    assert (c.lr, c.n_critic, c.arch, c.batch_size,
-            c.steps_per_execution) == (2e-4, 1, "dcgan", 128, 7)
-    model = training.build_model(
-        training.resolve(training.TrainConfig(model="wgan-gp",
-                                              hidden=(16,))), (2,))
-    for optimizer in (model.d_optimizer, model.g_optimizer):
+@pytest.mark.parametrize("model", list(METRICS))
+@pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist", "ring"])
+def test_presets_are_filled_in(model, dataset):
+    if model == "dcgan" and dataset == "ring":
+        with pytest.raises(training.ConfigError, match="does not apply to "
+                           "the 2-D data set ring"):
+            training.resolve(training.TrainConfig(model=model,
+                                                  dataset=dataset))
+        return
+    c = training.resolve(training.TrainConfig(model=model, dataset=dataset))
+    p = presets.PRESETS[model, dataset]
+    algorithm = presets.ALGORITHMS[model]
+    assert (c.arch, c.latent_dim, c.lr, c.g_lr, c.lr_decay, c.batch_size,
+            c.epochs, c.steps_per_epoch, c.jit, c.n_critic) == (
+        p.arch, p.latent_dim, p.lr, p.g_lr, p.lr_decay, p.batch_size,
+        p.epochs, p.steps_per_epoch, p.jit, algorithm["n_critic"])
+    assert (c.hidden, c.base_filters) == (p.hidden, p.base_filters)
+    assert c.ema == (p.ema_decay is not None)
+    assert c.ema_decay == p.ema_decay
+    assert c.clip_value == algorithm.get("clip_value")
+    assert c.gp_weight == algorithm.get("gp_weight")
+    assert c.run_dir == f"runs/{model}-{dataset}" and c.export_name == model
+
+
+def test_flags_override_presets_and_families_bring_their_sizes():
+    c = training.resolve(training.TrainConfig(model="wgan-gp",
+                                              arch="seed-mlp", lr=3e-4,
+                                              ema=False))
+    assert (c.arch, c.hidden, c.latent_dim, c.lr, c.g_lr, c.ema,
+            c.ema_decay) == ("seed-mlp", (100, 100), 100, 3e-4, 3e-4, False,
+                             None)
+    c = training.resolve(training.TrainConfig(model="gan", arch="dcgan",
+                                              g_lr=1e-3, ema_decay=0.99))
+    assert (c.base_filters, c.hidden, c.g_lr, c.ema, c.ema_decay) == (
+        presets.DCGAN_FILTERS, None, 1e-3, True, 0.99)
+    c = training.resolve(training.TrainConfig(model="wgan", arch="mlp",
+                                              hidden=(32, 64)))
+    assert (c.hidden, c.base_filters) == ((32, 64), None)
+
+
+def test_seed_mlp_is_the_seed_code():
+    c = training.resolve(training.TrainConfig(model="gan", arch="seed-mlp"))
+    generator, discriminator = training.build_networks(c, (28, 28, 1))
+    # The seed code's weight lists: [100,100] x [100,100] x [100,784] and
+    # [784,100] x [100,100] x [100,1], with biases.
+    assert generator.count_params() == 99_384
+    assert discriminator.count_params() == 88_701
+    assert [layer.name for layer in generator.layers if "act" in layer.name]
+
+
+def test_optimizers_follow_the_algorithm_and_the_schedule():
+    c = training.resolve(training.TrainConfig(
+        model="wgan-gp", dataset="ring", arch="mlp", hidden=(16,),
+        lr=1e-3, g_lr=2e-3, lr_decay="linear", epochs=2, steps_per_epoch=10))
+    model = training.build_model(c, (2,))
+    for optimizer, rate, updates in ((model.d_optimizer, 1e-3, 20),
+                                     (model.g_optimizer, 2e-3, 4)):
         assert isinstance(optimizer, keras.optimizers.Adam)
+        np.testing.assert_allclose([optimizer.beta_1, optimizer.beta_2],
+                                   [0.5, 0.9])
+        schedule = optimizer._learning_rate
         np.testing.assert_allclose(
-            [float(optimizer.learning_rate), optimizer.beta_1,
-             optimizer.beta_2], [1e-4, 0.5, 0.9])
+            [float(schedule(0)), float(schedule(updates // 2)),
+             float(schedule(updates))], [rate, rate / 2, 0.0], atol=1e-9)
+    c = training.resolve(training.TrainConfig(model="wgan", dataset="ring",
+                                              lr_decay="none"))
+    model = training.build_model(c, (2,))
+    assert isinstance(model.d_optimizer, keras.optimizers.RMSprop)
+    assert float(model.d_optimizer.learning_rate) == pytest.approx(c.lr)
 
 
 def test_stacked_mnist_from_idx_files_mirrored_bfloat16(tmp_path,
@@ -168,7 +222,7 @@ def test_resume_extends_a_run_and_refuses_changed_settings(tmp_path):
     # (Bitwise equality with an uninterrupted run, after a real SIGKILL, is
     # checked in test_cli.py.)
     settings = dict(model="wgan-gp", dataset="grid", steps_per_epoch=3,
-                    n_critic=2, seed=7)
+                    n_critic=2, seed=7, lr_decay="none")
     first = training.run(tiny(tmp_path / "run", epochs=1, **settings))
     before = final_weights(tmp_path / "run")
     log_before = read_csv(tmp_path / "run" / "log.csv")
@@ -192,6 +246,16 @@ def test_resume_extends_a_run_and_refuses_changed_settings(tmp_path):
     assert [r[0] for r in rows] == ["epoch", "0", "1"]
     assert rows[:2] == log_before
     assert more.history["gp"][0] == float(rows[1][rows[0].index("gp")])
+
+
+def test_a_linearly_decayed_run_cannot_be_extended(tmp_path):
+    settings = dict(model="gan", dataset="ring", steps_per_epoch=3,
+                    lr_decay="linear")
+    training.run(tiny(tmp_path / "run", epochs=1, **settings))
+    with pytest.raises(training.ConfigError,
+                       match="decay linearly to 0 at epoch 1"):
+        training.run(tiny(tmp_path / "run", epochs=2, resume=True,
+                          **settings))
 
 
 class PoisonAtEpoch(keras.callbacks.Callback):

@@ -1,0 +1,110 @@
+"""Generator weight averaging (`ema_decay`): closed form, schedule, saving."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_gan import GAN, WGAN, WGANGP, networks
+
+LATENT = 4
+
+
+def nets(seed=0, batch_norm=False):
+    keras.utils.set_random_seed(seed)
+    g = networks.build_mlp_generator(LATENT, (2,), (8,), None)
+    if batch_norm:
+        z = keras.Input((LATENT,))
+        h = keras.layers.BatchNormalization()(keras.layers.Dense(8)(z))
+        g = keras.Model(z, keras.layers.Dense(2)(h), name="generator")
+    d = networks.build_mlp_discriminator((2,), (8,))
+    return g, d
+
+
+def batches(n, seed=0):
+    return np.random.default_rng(seed).normal(size=(n, 8, 2)).astype(
+        "float32")
+
+
+def averaged(model):
+    """The average's counterparts of the generator's trainable weights."""
+    return [a.numpy() for a, w in zip(model.generator_ema.weights,
+                                      model.generator.weights) if w.trainable]
+
+
+def expected_average(snapshots, decay):
+    """The average by hand: snapshots[t] = weights after G update t + 1."""
+    average = [w.copy() for w in snapshots[0][0]]   # initial weights
+    for t, weights in enumerate(snapshots[1:], start=1):
+        d = min(decay, (1.0 + t) / (10.0 + t))
+        average = [d * a + (1.0 - d) * w for a, w in zip(average, weights)]
+    return average
+
+
+@pytest.mark.parametrize("cls, n_critic", [(GAN, 1), (WGAN, 3),
+                                           (WGANGP, 2)])
+def test_average_in_closed_form(cls, n_critic):
+    decay = 0.5   # below the warm-up's (1 + t) / (10 + t) only from t = 8
+    model = cls(*nets(), LATENT, n_critic=n_critic, seed=0, ema_decay=decay)
+    model.compile(jit_compile=False)
+    initial = [w.numpy().copy() for w in model.generator.trainable_weights]
+    np.testing.assert_array_equal(
+        initial[0], averaged(model)[0])
+    snapshots = [(initial,)]
+    for batch in batches(12 * n_critic):
+        before = int(model.g_optimizer.iterations)
+        model.train_on_batch(batch)
+        if int(model.g_optimizer.iterations) != before:
+            snapshots.append(
+                [w.numpy().copy() for w in model.generator.trainable_weights])
+    assert len(snapshots) == 13
+    want = expected_average(snapshots, decay)
+    got = averaged(model)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+    # Twelve updates in, the warm-up has handed over to the fixed decay, and
+    # the average lags the trained weights.
+    assert not np.allclose(got[0], snapshots[-1][0])
+
+
+def test_sampling_generator_and_batch_norm_statistics():
+    plain = GAN(*nets(), LATENT, seed=0)
+    assert plain.generator_ema is None
+    assert plain.sampling_generator is plain.generator
+    model = GAN(*nets(batch_norm=True), LATENT, seed=0, ema_decay=0.9)
+    model.compile(jit_compile=False)
+    assert model.sampling_generator is model.generator_ema
+    assert model.generator_ema.name == "generator_ema"
+    assert not model.generator_ema.trainable
+    model.fit(batches(5).reshape(-1, 2), batch_size=8, epochs=1, verbose=0)
+    # Batch-norm statistics are copied, not averaged.
+    copied = [(a, w) for a, w in zip(model.generator_ema.weights,
+                                     model.generator.weights)
+              if not w.trainable]
+    assert len(copied) == 2   # moving mean and variance
+    for average, weight in copied:
+        np.testing.assert_array_equal(average.numpy(), weight.numpy())
+    # The average is not trained by the optimizer.
+    assert all(v is not w for v in model.generator_ema.weights
+               for w in model.g_optimizer.variables)
+
+
+@pytest.mark.parametrize("decay", [0.0, 1.0, -0.5, 1.5, "0.9", True])
+def test_bad_decay(decay):
+    with pytest.raises(ValueError, match="ema_decay"):
+        GAN(*nets(), LATENT, ema_decay=decay)
+
+
+def test_keras_round_trip_resumes_bitwise(tmp_path):
+    x = batches(16).reshape(-1, 2)
+    model = WGANGP(*nets(), LATENT, n_critic=2, seed=3, ema_decay=0.99)
+    model.compile(jit_compile=False)
+    model.fit(x[:64], batch_size=8, epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert loaded.ema_decay == 0.99
+    for a, b in zip(loaded.generator_ema.weights, model.generator_ema.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    for m in (model, loaded):
+        m.fit(x[64:], batch_size=8, epochs=1, verbose=0)
+    for a, b in zip(loaded.generator_ema.weights, model.generator_ema.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
