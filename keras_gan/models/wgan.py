@@ -1,0 +1,108 @@
+"""WGAN (weight clipping) and WGAN-GP (gradient penalty), built on `GAN`.
+
+Both keep the base class's schedule: one critic update per `train_step`,
+the generator after every `n_critic`-th one.
+"""
+
+import keras
+import tensorflow as tf
+
+from keras_gan import losses, rng
+from keras_gan._checks import check_float
+from keras_gan.models.base import GAN, _PACKAGE, _all_layers
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class WGAN(GAN):
+    """Wasserstein GAN with weight clipping (Arjovsky et al. 2017).
+
+    Critic loss ``mean f(fake) - mean f(real)``, generator loss
+    ``-mean f(fake)``, `n_critic` critic updates per generator update.
+    Train it with `keras_gan.callbacks.WeightClipping(clip_value=0.01)` and
+    RMSProp(5e-5) (the default from `compile()`), as in the paper.
+
+    Args:
+        generator, discriminator, latent_dim, seed, **kwargs: as for `GAN`.
+            The discriminator (critic) outputs raw scores: no sigmoid.
+        n_critic: Critic updates per generator update (paper: 5).
+
+    Metrics: `d_loss`, `g_loss`, and `w_estimate` = mean f(real) - mean
+    f(fake), the critic's estimate of the Wasserstein distance (up to the
+    Lipschitz constant the clipping implies).
+    """
+
+    def __init__(self, generator, discriminator, latent_dim, n_critic=5,
+                 seed=None, **kwargs):
+        super().__init__(generator, discriminator, latent_dim,
+                         n_critic=n_critic, seed=seed, **kwargs)
+
+    def _metric_names(self):
+        return ("d_loss", "g_loss", "w_estimate")
+
+    def _own_config(self):
+        return {}
+
+    @classmethod
+    def default_optimizers(cls):
+        """The paper defaults: RMSProp(5e-5) for both (no momentum)."""
+        return (keras.optimizers.RMSprop(5e-5),
+                keras.optimizers.RMSprop(5e-5))
+
+    def _discriminator_objective(self, real, fake, real_out, fake_out):
+        loss = losses.wasserstein_discriminator_loss(real_out, fake_out)
+        return loss, {"w_estimate": -loss}
+
+    def _generator_objective(self, fake_out):
+        return losses.wasserstein_generator_loss(fake_out)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class WGANGP(WGAN):
+    """WGAN with gradient penalty (Gulrajani et al. 2017).
+
+    Critic loss ``mean f(fake) - mean f(real) + gp_weight * GP`` with the
+    penalty from `keras_gan.losses.gradient_penalty`. The critic must not use
+    batch normalization (the penalty is per sample); such a critic is refused.
+
+    Args:
+        generator, discriminator, latent_dim, n_critic, seed, **kwargs: as
+            for `WGAN`.
+        gp_weight: lambda (paper: 10).
+
+    Metrics: `d_loss`, `g_loss`, `w_estimate`, `gp` (the unweighted penalty).
+    """
+
+    def __init__(self, generator, discriminator, latent_dim, n_critic=5,
+                 gp_weight=10.0, seed=None, **kwargs):
+        gp_weight = check_float("gp_weight", gp_weight, at_least=0.0)
+        bn = [layer.name for layer in _all_layers(discriminator)
+              if isinstance(layer, keras.layers.BatchNormalization)]
+        if bn:
+            raise ValueError(
+                "Expected a critic without batch normalization for WGAN-GP "
+                "(the gradient penalty is per sample; use layer norm or "
+                f"none). Received: discriminator with BatchNormalization "
+                f"layers {bn}")
+        super().__init__(generator, discriminator, latent_dim,
+                         n_critic=n_critic, seed=seed, **kwargs)
+        self.gp_weight = gp_weight
+
+    def _metric_names(self):
+        return ("d_loss", "g_loss", "w_estimate", "gp")
+
+    def _own_config(self):
+        return {"gp_weight": self.gp_weight}
+
+    @classmethod
+    def default_optimizers(cls):
+        """The released code's Adam(1e-4, beta_1=0.5, beta_2=0.9) for both."""
+        return (keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9),
+                keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9))
+
+    def _discriminator_objective(self, real, fake, real_out, fake_out):
+        w_loss = losses.wasserstein_discriminator_loss(real_out, fake_out)
+        epsilon = rng.uniform(tf.shape(real)[:1], self.noise_state)
+        penalty = losses.gradient_penalty(self.discriminator, real, fake,
+                                          epsilon=epsilon)
+        return (w_loss + self.gp_weight * penalty,
+                {"w_estimate": -w_loss, "gp": penalty})
