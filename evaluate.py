@@ -33,6 +33,8 @@ def format_table(result):
             ("  IS of real images", f"{result['is_real_mean']:.3f}"),
             ("precision / recall", f"{result['precision']:.3f} / "
              f"{result['recall']:.3f}"),
+            ("classes / KL to uniform", f"{result['classes']} / 10, "
+             f"{result['class_kl']:.4f}"),
             ("classifier test acc.",
              f"{result['classifier_test_accuracy']:.4f}"),
         ]

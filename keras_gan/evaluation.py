@@ -399,7 +399,10 @@ def score_images(fake_images, real_images, dataset, num_samples=None,
     Returns:
         A dict: `fid`, `fid_floor` (real vs real), `fid_ratio` (fid /
         floor), `is_mean`, `is_std`, `is_real_mean` (IS of real set A),
-        `precision`, `recall`, `num_samples`, `classifier_test_accuracy`.
+        `precision`, `recall`, `classes` (classes the classifier assigns to
+        the generated images) and `class_kl` (KL of that class histogram to
+        uniform, `kl_to_uniform`), `num_samples`,
+        `classifier_test_accuracy`.
 
     Raises:
         EvaluationError: on bad shapes, too few samples, or too few real
@@ -430,7 +433,10 @@ def score_images(fake_images, real_images, dataset, num_samples=None,
     floor = frechet_distance(*feature_statistics(b_f), *stats_a)
     is_mean, is_std = inception_score(fake_p, splits)
     precision, recall = precision_recall(a_f, fake_f)
+    classes = np.bincount(np.argmax(fake_p, axis=1), minlength=10)
     return {
+        "classes": int(np.count_nonzero(classes)),
+        "class_kl": kl_to_uniform(classes),
         "fid": fid,
         "fid_floor": floor,
         "fid_ratio": fid / floor if floor > 0 else float("inf"),

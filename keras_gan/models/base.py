@@ -473,17 +473,33 @@ class GAN(keras.Model):
         else:
             self._train_discriminator(real)
         batch_size = tf.shape(real)[0]
-        if self.n_critic == 1:
+        if self.n_critic == 1 and self._every_step():
             self._train_generator(batch_size)
         else:
-            # Iterations already counts the update just made: G follows every
-            # n_critic-th critic update (1-based), as in Algorithm 1 of WGAN;
-            # a skipped (float16 overflow) critic step is not an update.
+            # Iterations already counts the update just made; a skipped
+            # (float16 overflow) critic step is not an update.
             after = tf.convert_to_tensor(self.d_optimizer.iterations)
             due = tf.logical_and(tf.not_equal(after, before),
-                                 tf.equal(after % self.n_critic, 0))
+                                 self._generator_due(after))
             self._train_generator_if(due, batch_size)
+            self._after_schedule(due, after)
         return {m.name: m.result() for m in self.metrics}
+
+    def _every_step(self):
+        """True when the generator follows every critic update."""
+        return True
+
+    def _generator_due(self, critic_updates):
+        """Whether G updates after critic update `critic_updates` (1-based).
+
+        G follows every `n_critic`-th critic update, as in Algorithm 1 of
+        WGAN. Subclasses with another schedule override this (and
+        `_every_step`, `_after_schedule`).
+        """
+        return tf.equal(critic_updates % self.n_critic, 0)
+
+    def _after_schedule(self, due, critic_updates):
+        """Called after the conditional G update (bookkeeping hook)."""
 
     def test_step(self, data):
         raise NotImplementedError(

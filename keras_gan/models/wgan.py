@@ -25,22 +25,66 @@ class WGAN(GAN):
         generator, discriminator, latent_dim, seed, **kwargs: as for `GAN`.
             The discriminator (critic) outputs raw scores: no sigmoid.
         n_critic: Critic updates per generator update (paper: 5).
+        critic_warmup: The official WGAN code's schedule (Arjovsky's
+            `WassersteinGAN/main.py`: `Diters = 100` while the generator
+            has made fewer than 25 updates and at every 500th of them):
+            the generator then waits for 100 critic updates instead of
+            `n_critic`, so the critic is near its optimum when G follows
+            it. Off by default (the paper's Algorithm 1).
 
     Metrics: `d_loss`, `g_loss`, and `w_estimate` = mean f(real) - mean
     f(fake), the critic's estimate of the Wasserstein distance (up to the
     Lipschitz constant the clipping implies).
     """
 
+    #: The official code's long critic phases: (critic updates, while the
+    #: generator has made fewer than this many updates, and every k-th).
+    WARMUP = (100, 25, 500)
+
     def __init__(self, generator, discriminator, latent_dim, n_critic=5,
-                 seed=None, **kwargs):
+                 seed=None, critic_warmup=False, **kwargs):
         super().__init__(generator, discriminator, latent_dim,
                          n_critic=n_critic, seed=seed, **kwargs)
+        if not isinstance(critic_warmup, bool):
+            raise ValueError(
+                f"Expected `critic_warmup` to be a bool. Received: "
+                f"critic_warmup={critic_warmup!r}")
+        self.critic_warmup = critic_warmup
+        self.last_generator_step = None
+        if critic_warmup:
+            # The critic update count at the last generator update: part of
+            # the schedule's state, so it is saved with the model.
+            self.last_generator_step = keras.Variable(
+                0, dtype="int64", trainable=False,
+                aggregation="only_first_replica", name="last_generator_step")
 
     def _metric_names(self):
         return ("d_loss", "g_loss", "w_estimate")
 
     def _own_config(self):
-        return {}
+        return {"critic_warmup": self.critic_warmup}
+
+    def _every_step(self):
+        return not self.critic_warmup
+
+    def _generator_due(self, critic_updates):
+        if not self.critic_warmup:
+            return super()._generator_due(critic_updates)
+        long_phase, first, every = self.WARMUP
+        g_updates = tf.convert_to_tensor(self.g_optimizer.iterations)
+        burst = tf.logical_or(g_updates < first,
+                              tf.equal(g_updates % every, 0))
+        wanted = tf.where(burst, tf.constant(long_phase, tf.int64),
+                          tf.constant(self.n_critic, tf.int64))
+        since = critic_updates - tf.convert_to_tensor(
+            self.last_generator_step)
+        return since >= wanted
+
+    def _after_schedule(self, due, critic_updates):
+        if self.critic_warmup:
+            self.last_generator_step.assign(tf.where(
+                due, critic_updates,
+                tf.convert_to_tensor(self.last_generator_step)))
 
     @classmethod
     def default_optimizers(cls):
@@ -91,7 +135,7 @@ class WGANGP(WGAN):
         return ("d_loss", "g_loss", "w_estimate", "gp")
 
     def _own_config(self):
-        return {"gp_weight": self.gp_weight}
+        return {**super()._own_config(), "gp_weight": self.gp_weight}
 
     @classmethod
     def default_optimizers(cls):
