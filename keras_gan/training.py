@@ -775,7 +775,9 @@ def _quality_monitor(c, data):
         n = min(n, len(data.x) // 2)
         if n <= 128:   # too few real images for FID's covariance
             name, n = None, c.monitor_samples
-    warn = (lambda line: print(line, file=sys.stderr, flush=True)) \
+    # With a progress bar on the line, the warning starts a line of its own.
+    lead = "\n" if c.verbose == 1 else ""
+    warn = (lambda line: print(lead + line, file=sys.stderr, flush=True)) \
         if c.verbose else (lambda line: None)
     return evaluation.QualityMonitor(name, c.latent_dim, real=data.x,
                                      num_samples=n, seed=c.seed, warn=warn)
