@@ -287,3 +287,31 @@ def test_one_device_mirrored_strategy_with_n_critic():
     assert int(model.g_optimizer.iterations.numpy()) == 2
     assert max(float(np.abs(v.numpy()).max())
                for v in model.discriminator.trainable_variables) <= 0.01
+
+
+def test_uint8_images_are_scaled_to_the_unit_interval():
+    images = np.random.default_rng(0).integers(0, 256, (8, 2), np.uint8)
+    results = []
+    for batch in (images, images.astype("float32") / 255.0):
+        model = GAN(*tiny_nets(), LATENT, seed=0)
+        model.compile(jit_compile=False)
+        model.train_on_batch(batch)
+        results.append(weights(model))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_wgan_fit_without_clipping_warns():
+    model = WGAN(*tiny_nets(), LATENT, seed=0)
+    model.compile()
+    with pytest.warns(UserWarning, match="without keras_gan.callbacks."
+                      "WeightClipping"):
+        model.fit(data(16), batch_size=8, epochs=1, verbose=0)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(data(16), batch_size=8, epochs=1, verbose=0,
+                  callbacks=[WeightClipping(0.01)])
+        gp = WGANGP(*tiny_nets(), LATENT, seed=0)
+        gp.compile()
+        gp.fit(data(16), batch_size=8, epochs=1, verbose=0)

@@ -463,7 +463,11 @@ class GAN(keras.Model):
             raise ValueError(
                 f"Call `{type(self).__name__}.compile()` before training.")
         real = data[0] if isinstance(data, (tuple, list)) else data
-        real = tf.cast(real, tf.float32)
+        if real.dtype == tf.uint8:
+            # Images stored as bytes (0..255): the generators draw [0, 1].
+            real = tf.cast(real, tf.float32) / 255.0
+        else:
+            real = tf.cast(real, tf.float32)
         # Read before the update (a copy, ordered by automatic control
         # dependencies): a LossScaleOptimizer skips a step with non-finite
         # gradients without counting it.

@@ -269,17 +269,15 @@ class ConditionalGAN(GAN):
         real = tf.cast(data[0], tf.float32)
         labels = tf.cast(tf.reshape(data[1], [-1]), tf.int32)
         # A one-hot of a label outside [0, K) is all zeros: refuse it rather
-        # than train on it (a no-op under XLA).
-        labels = tf.debugging.assert_non_negative(
-            labels, message="Expected labels >= 0")
-        with tf.control_dependencies([labels] if isinstance(
-                labels, tf.Operation) else []):
-            labels = tf.identity(data[1])
-        labels = tf.cast(tf.reshape(labels, [-1]), tf.int32)
-        check = tf.debugging.assert_less(
-            labels, tf.constant(self.num_classes, tf.int32),
-            message=f"Expected labels < num_classes={self.num_classes}")
-        with tf.control_dependencies([check] if check is not None else []):
+        # than train on it (asserts are no-ops under XLA).
+        checks = [
+            tf.debugging.assert_non_negative(
+                labels, message="Expected labels >= 0"),
+            tf.debugging.assert_less(
+                labels, tf.constant(self.num_classes, tf.int32),
+                message=f"Expected labels < num_classes={self.num_classes}"),
+        ]
+        with tf.control_dependencies([c for c in checks if c is not None]):
             labels = tf.identity(labels)
         return real, labels
 

@@ -4,6 +4,8 @@ Both keep the base class's schedule: one critic update per `train_step`,
 the generator after every `n_critic`-th one.
 """
 
+import warnings
+
 import keras
 import tensorflow as tf
 
@@ -58,11 +60,28 @@ class WGAN(GAN):
                 0, dtype="int64", trainable=False,
                 aggregation="only_first_replica", name="last_generator_step")
 
+    #: Whether `fit()` needs the WeightClipping callback (not for WGAN-GP).
+    _clipped = True
+
     def _metric_names(self):
         return ("d_loss", "g_loss", "w_estimate")
 
     def _own_config(self):
         return {"critic_warmup": self.critic_warmup}
+
+    def fit(self, *args, callbacks=None, **kwargs):
+        """`keras.Model.fit`; warns when weight clipping is not among the
+        callbacks (the critic is then unconstrained: not a WGAN)."""
+        from keras_gan.callbacks import WeightClipping
+
+        if self._clipped and not any(isinstance(callback, WeightClipping)
+                                     for callback in callbacks or ()):
+            warnings.warn(
+                f"{type(self).__name__}.fit without keras_gan.callbacks."
+                "WeightClipping: the critic's weights are unconstrained, so "
+                "this is not a WGAN. Pass callbacks=[WeightClipping(0.01)].",
+                stacklevel=2)
+        return super().fit(*args, callbacks=callbacks, **kwargs)
 
     def _every_step(self):
         return not self.critic_warmup
@@ -130,6 +149,8 @@ class WGANGP(WGAN):
         super().__init__(generator, discriminator, latent_dim,
                          n_critic=n_critic, seed=seed, **kwargs)
         self.gp_weight = gp_weight
+
+    _clipped = False
 
     def _metric_names(self):
         return ("d_loss", "g_loss", "w_estimate", "gp")
