@@ -97,6 +97,18 @@ def run(spec, extra="", seed=0, docs=None):
     metrics = json.loads(scores.read_text())
     metrics.pop("counts", None)
     config = json.loads((run_dir / "config.json").read_text())["config"]
+    trained = None
+    if config.get("ema"):
+        # The same run without the weight average: the trained generator
+        # of the final checkpoint.
+        raw = run_dir / "evaluation_no_average.json"
+        scored = subprocess.run(
+            [sys.executable, "evaluate.py", str(run_dir), "--dataset",
+             dataset, "--no-average", "--out", str(raw)], cwd=ROOT,
+            capture_output=True, text=True)
+        if scored.returncode == 0:
+            trained = json.loads(raw.read_text())
+            trained.pop("counts", None)
     summary = [line for line in done.stdout.splitlines()
                if line.startswith("done:")]
     record = {
@@ -104,6 +116,7 @@ def run(spec, extra="", seed=0, docs=None):
         "command": "python " + " ".join(shlex.quote(part)
                                          for part in command[1:]),
         "config": config, "metrics": metrics,
+        "metrics_without_average": trained,
         "wall_seconds": round(wall, 1),
         "cpu_seconds": round(after.ru_utime + after.ru_stime
                              - before.ru_utime - before.ru_stime, 1),

@@ -8,6 +8,10 @@ client. REST needs only numpy, pillow and requests; gRPC needs the optional
 
     python docs/serving_client.py --model wgan --count 64 --out grid.png
     python docs/serving_client.py --model wgan --grpc localhost:8500
+    python docs/serving_client.py --model cgan --label 7 --count 10  # ten 7s
+
+A conditional model (``--model cgan`` exports) takes one class label per
+sample: ``--label K`` asks for ``count`` samples of class K.
 
 This file does not import keras_gan: copy it next to any client.
 """
@@ -115,8 +119,14 @@ def predict_grpc(target, model, inputs, signature="sample", version=None,
 
     with grpc.insecure_channel(target) as channel:
         stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-        response = stub.Predict(grpc_request(model, inputs, signature,
-                                             version), timeout)
+        try:
+            response = stub.Predict(grpc_request(model, inputs, signature,
+                                                 version), timeout)
+        except grpc.RpcError as error:  # e.g. INVALID_ARGUMENT: bad label
+            if error.code() != grpc.StatusCode.INVALID_ARGUMENT:
+                raise
+            raise RuntimeError(f"TF Serving error: {error.details()}") \
+                from None
     return parse_grpc_response(response)
 
 
@@ -163,15 +173,31 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--count", type=int, default=16)
     parser.add_argument("--out", default="samples.png")
+    parser.add_argument("--label", type=int, default=None,
+                        help="class of every sample, for a conditional "
+                             "model (e.g. 7 with --count 10: ten 7s)")
     args = parser.parse_args(argv)
+    prog = parser.prog
     inputs = {"seed": np.arange(args.seed, args.seed + args.count,
                                 dtype="int64")}
-    if args.grpc:
-        outputs = predict_grpc(args.grpc, args.model, inputs,
-                               version=args.version)
-    else:
-        outputs = predict_rest(args.server, args.model, inputs,
-                               fmt=args.format, version=args.version)
+    if args.label is not None:
+        if args.label < 0:
+            print(f"{prog}: error: expected --label >= 0 (a class), "
+                  f"received {args.label}", file=sys.stderr)
+            return 2
+        # One label per row, like the seeds (TF Serving batches by rows).
+        inputs["label"] = np.full(args.count, args.label, dtype="int64")
+    try:
+        if args.grpc:
+            outputs = predict_grpc(args.grpc, args.model, inputs,
+                                   version=args.version)
+        else:
+            outputs = predict_rest(args.server, args.model, inputs,
+                                   fmt=args.format, version=args.version)
+    except RuntimeError as error:  # the server refused the request
+        message = " ".join(str(error).split())
+        print(f"{prog}: error: {message}", file=sys.stderr)
+        return 2
     if "images" not in outputs:
         np.save(args.out if args.out.endswith(".npy") else args.out + ".npy",
                 outputs["samples"])

@@ -12,9 +12,11 @@ import_tensorflow()
 from keras_gan import losses, networks  # noqa: E402
 from keras_gan.callbacks import WeightClipping  # noqa: E402
 from keras_gan.models import (  # noqa: E402
-    BEGAN, GAN, LSGAN, WGAN, WGANC, WGANGP, ConditionalGAN, UnrolledGAN)
+    BEGAN, GAN, LSGAN, WGAN, WGANC, WGANGP, ConditionalGAN, CycleGAN,
+    UnrolledGAN)
 
 __version__ = "0.1.0"
 
-__all__ = ["BEGAN", "ConditionalGAN", "GAN", "LSGAN", "UnrolledGAN", "WGAN",
+__all__ = ["BEGAN", "ConditionalGAN", "CycleGAN", "GAN", "LSGAN",
+           "UnrolledGAN", "WGAN",
            "WGANC", "WGANGP", "WeightClipping", "losses", "networks"]

@@ -222,8 +222,12 @@ class SampleGrid(keras.callbacks.Callback):
         """Generator outputs for the fixed noise, as a float32 NumPy array."""
         import numpy as np
 
+        # Noise may be one array or a dict of inputs (a conditional
+        # generator's z and labels): one batch of all rows either way.
+        rows = len(next(iter(self.noise.values()))) if isinstance(
+            self.noise, dict) else len(self.noise)
         out = self.model.sampling_generator.predict(self.noise, verbose=0,
-                                           batch_size=len(self.noise))
+                                                    batch_size=rows)
         return np.asarray(out, np.float32)
 
     def write(self, path, title):

@@ -410,7 +410,8 @@ def _positive_int(name, value):
     return int(value)
 
 
-def make_dataset(x, batch_size, seed=0, start_step=0, prefetch=True):
+def make_dataset(x, batch_size, seed=0, start_step=0, prefetch=True,
+                 y=None):
     """An endless `tf.data` stream of shuffled batches, float32.
 
     Each pass over the data is a permutation drawn from ``(seed, pass)``
@@ -427,12 +428,17 @@ def make_dataset(x, batch_size, seed=0, start_step=0, prefetch=True):
         seed: Shuffle seed.
         start_step: Number of batches to skip (resume).
         prefetch: Add `prefetch(AUTOTUNE)`.
+        y: Optional labels, one non-negative int per example: the batches
+            are then `(images, labels)` pairs, labels int32 `(batch_size,)`,
+            in the same order as without labels (same seed, same images).
 
     Returns:
-        `tf.data.Dataset` of float32 batches `(batch_size, ...)`.
+        `tf.data.Dataset` of float32 batches `(batch_size, ...)`, or of
+        `(batch, labels)` pairs with `y`.
 
     Raises:
-        ValueError: if `batch_size` is not in [1, len(x)].
+        ValueError: if `batch_size` is not in [1, len(x)], or `y` is not one
+            non-negative int per example.
     """
     import tensorflow as tf
 
@@ -444,6 +450,13 @@ def make_dataset(x, batch_size, seed=0, start_step=0, prefetch=True):
     if start_step < 0:
         raise ValueError(f"Expected start_step >= 0. Received: {start_step}")
     n = len(x)
+    if y is not None:
+        y = np.asarray(y)
+        if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer) or (
+                n and y.min() < 0):
+            raise ValueError(f"Expected labels `y`: one int >= 0 per example, "
+                             f"shape ({n},). Received: y {y.dtype} {y.shape}")
+        labels = tf.constant(y.astype(np.int32))
     per_pass = n // batch_size
     first_pass, skip = divmod(int(start_step), per_pass)
     table = tf.constant(x)
@@ -459,9 +472,11 @@ def make_dataset(x, batch_size, seed=0, start_step=0, prefetch=True):
 
     def gather(indices):
         batch = tf.gather(table, indices)
-        if is_uint8:
-            return tf.cast(batch, tf.float32) / 255.0
-        return tf.cast(batch, tf.float32)
+        batch = (tf.cast(batch, tf.float32) / 255.0 if is_uint8
+                 else tf.cast(batch, tf.float32))
+        if y is not None:
+            return batch, tf.gather(labels, indices)
+        return batch
 
     ds = tf.data.Dataset.counter(first_pass, dtype=tf.int64).flat_map(one_pass)
     ds = ds.skip(skip).map(gather, num_parallel_calls=tf.data.AUTOTUNE,
@@ -469,3 +484,195 @@ def make_dataset(x, batch_size, seed=0, start_step=0, prefetch=True):
     if prefetch:
         ds = ds.prefetch(tf.data.AUTOTUNE)
     return ds
+
+
+# ---- two unpaired domains (CycleGAN) ------------------------------------------
+
+#: The unpaired two-domain data sets made from data the project has.
+TRANSLATION_DATASETS = ("mnist2inverted", "mnist2fashion")
+#: What each domain is, per data set (A, B).
+TRANSLATION_DOMAINS = {"mnist2inverted": ("mnist", "inverted mnist"),
+                       "mnist2fashion": ("mnist", "fashion_mnist")}
+#: Seed of the split of the bundled MNIST sample that the shipped MNIST
+#: classifier was trained with (`keras_gan/data/mnist_classifier.json`):
+#: rows :1000 of `default_rng(seed).permutation(5000)` are its test digits.
+MNIST_SAMPLE_SPLIT_SEED = 20261122
+MNIST_SAMPLE_TEST = 1000
+#: Images per training domain and held-out images per domain.
+TRANSLATION_TRAIN = 2000
+TRANSLATION_HELD_OUT = 1000
+#: Seed of the Fashion-MNIST images drawn for mnist2fashion.
+FASHION_DRAW_SEED = 13
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+
+
+def pad_to(images, size=32):
+    """Pads `(N, H, W, C)` images with zeros (black) to `size` x `size`.
+
+    MNIST's 28 px become 32 px (2 px each side), a size the CycleGAN
+    networks halve twice without remainders.
+    """
+    images = np.asarray(images)
+    height, width = images.shape[1:3]
+    if height > size or width > size:
+        raise ValueError(f"Expected images of at most {size} px. Received: "
+                         f"shape {images.shape}")
+    top, left = (size - height) // 2, (size - width) // 2
+    return np.pad(images, [(0, 0), (top, size - height - top),
+                           (left, size - width - left), (0, 0)])
+
+
+def invert(images):
+    """Colour-inverted uint8 images: 255 - x (white background)."""
+    return (255 - np.asarray(images, np.uint8)).astype(np.uint8)
+
+
+def translation_domains(name):
+    """The two unpaired domains of a named translation data set.
+
+    * `mnist2inverted`: A = MNIST digits, B = colour-inverted MNIST digits
+      (dark on white), both padded to 32 x 32.
+    * `mnist2fashion`: A = MNIST digits, B = Fashion-MNIST items, 32 x 32.
+
+    MNIST comes from the bundled 5,000-digit sample (always: its split is
+    known). Its 1,000 digits that the shipped classifier never saw (rows
+    :1000 of the classifier's seeded permutation) are the held-out set;
+    the other 4,000 are cut into two disjoint halves, A's training digits
+    (2,000) and B's (2,000, inverted for `mnist2inverted`), so no digit is
+    seen in both domains and no (a, b) pair exists in training. The
+    held-out B of `mnist2inverted` is the held-out A inverted: paired, for
+    evaluation only. Fashion-MNIST B: 2,000 training and 1,000 held-out
+    items, a seeded draw without overlap from its 60,000 training images.
+
+    Args:
+        name: One of `TRANSLATION_DATASETS`.
+
+    Returns:
+        A dict: `train_a`, `train_b` (uint8 `(2000, 32, 32, 1)`),
+        `test_a`, `test_b` (uint8 `(1000, 32, 32, 1)`), `labels_a`,
+        `labels_b` (int64 labels of the held-out images), `domains`
+        (names of A and B), `source` (a description).
+
+    Raises:
+        ValueError: on an unknown name, or Fashion-MNIST missing offline.
+    """
+    if name not in TRANSLATION_DATASETS:
+        raise ValueError(f"Expected a translation data set in "
+                         f"{list(TRANSLATION_DATASETS)}. Received: "
+                         f"name={name!r}")
+    x, y = load_npz(MNIST_SAMPLE)
+    order = np.random.default_rng(MNIST_SAMPLE_SPLIT_SEED).permutation(len(x))
+    test, train = order[:MNIST_SAMPLE_TEST], order[MNIST_SAMPLE_TEST:]
+    half_a, half_b = train[:TRANSLATION_TRAIN], train[TRANSLATION_TRAIN:]
+    digits = pad_to(x)
+    out = {"train_a": digits[half_a], "test_a": digits[test],
+           "labels_a": y[test].astype(np.int64),
+           "domains": TRANSLATION_DOMAINS[name]}
+    if name == "mnist2inverted":
+        out.update(train_b=invert(digits[half_b]),
+                   test_b=invert(digits[test]),
+                   labels_b=y[test].astype(np.int64),
+                   source="bundled MNIST sample: 2,000 digits | 2,000 other "
+                          "digits inverted")
+        return out
+    fx, fy = _load_fashion_mnist()
+    pick = np.random.default_rng(FASHION_DRAW_SEED).permutation(len(fx))[
+        :TRANSLATION_TRAIN + TRANSLATION_HELD_OUT]
+    items = pad_to(fx[pick])
+    out.update(train_b=items[:TRANSLATION_TRAIN],
+               test_b=items[TRANSLATION_TRAIN:],
+               labels_b=fy[pick[TRANSLATION_TRAIN:]].astype(np.int64),
+               source="bundled MNIST sample: 2,000 digits | 2,000 "
+                      "Fashion-MNIST items")
+    return out
+
+
+def load_image_folder(folder):
+    """Loads every image file of a folder (not recursive) as uint8 NHWC.
+
+    Files ending in .png, .jpg, .jpeg, .bmp or .gif, in name order. All
+    must have one size; grey-scale images give C = 1, anything else
+    (colour, palette, alpha) is converted to RGB, C = 3 (a folder mixing
+    both is read as RGB).
+
+    Args:
+        folder: Path of the folder.
+
+    Returns:
+        uint8 array `(N, H, W, C)`.
+
+    Raises:
+        ValueError: not a folder, no image files, unreadable files, or
+            images of different sizes.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    folder = pathlib.Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"Expected a folder of images. Received: {folder}")
+    files = sorted(p for p in folder.iterdir()
+                   if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise ValueError(
+            f"Expected image files ({', '.join(IMAGE_SUFFIXES)}) in the "
+            f"folder. Received: {folder} with none")
+    images = []
+    for path in files:
+        try:
+            with Image.open(path) as image:
+                image.load()
+                images.append(image.copy())
+        except (OSError, UnidentifiedImageError) as error:
+            raise ValueError(f"Expected readable images. Received: {path} "
+                             f"({type(error).__name__}: {error})") from None
+    sizes = sorted({image.size for image in images})
+    if len(sizes) != 1:
+        raise ValueError(
+            f"Expected images of one size in {folder}. Received sizes "
+            f"(width, height) {sizes[:4]}")
+    grey = all(image.mode in ("1", "L", "LA", "I", "I;16") for image in images)
+    arrays = [np.asarray(image.convert("L" if grey else "RGB"), np.uint8)
+              for image in images]
+    x = np.stack(arrays)
+    return x[..., None] if grey else x
+
+
+def load_domain(path):
+    """One user domain: an `.npz` (key `x`) or a folder of images.
+
+    Returns:
+        uint8 or float32 `(N, H, W, C)` images (labels are ignored).
+
+    Raises:
+        ValueError: as `load_npz` / `load_image_folder`.
+    """
+    path = pathlib.Path(path)
+    if path.is_dir():
+        return load_image_folder(path)
+    if not path.exists():
+        raise ValueError(f"Expected an .npz file or a folder of images. "
+                         f"Received: {path} does not exist")
+    return load_npz(path)[0]
+
+
+def load_translation_pair(path_a, path_b):
+    """Two user domains that a CycleGAN can translate between.
+
+    Args:
+        path_a: Domain A: `.npz` (key `x`) or a folder of images.
+        path_b: Domain B, likewise.
+
+    Returns:
+        `(x_a, x_b)` NHWC arrays (uint8 or float32 in [0, 1]).
+
+    Raises:
+        ValueError: unreadable or empty domains, or domains whose images
+            differ in shape (H, W, C).
+    """
+    x_a, x_b = load_domain(path_a), load_domain(path_b)
+    if x_a.shape[1:] != x_b.shape[1:]:
+        raise ValueError(
+            f"Expected both domains to hold images of one shape (H, W, C). "
+            f"Received: {path_a} {tuple(x_a.shape[1:])}, {path_b} "
+            f"{tuple(x_b.shape[1:])}")
+    return x_a, x_b

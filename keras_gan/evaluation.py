@@ -11,6 +11,9 @@ GAN losses do not track sample quality, so this module gives numbers that do:
   by the mode-coverage and Stacked MNIST scores.
 * `score_images`: classifier FID next to its real-vs-real floor, classifier
   Inception Score, precision/recall (Kynkaanniemi et al. 2019).
+* `class_accuracy`: for a conditional generator, how often the shipped
+  classifier labels its images as the requested class, overall and per
+  class.
 * `stacked_mnist_coverage`: modes hit and KL on Stacked MNIST.
 * `load_sampler` / `evaluate_sampler`: what `evaluate.py` runs on a SavedModel
   export or a run dir; `FIDCallback` / `ModeCoverageCallback` log the same
@@ -451,6 +454,56 @@ def score_images(fake_images, real_images, dataset, num_samples=None,
     }
 
 
+def _label_agreement(predicted, labels, num_classes):
+    predicted = np.asarray(predicted)
+    labels = np.asarray(labels)
+    per_class = []
+    for k in range(num_classes):
+        rows = labels == k
+        per_class.append(float(np.mean(predicted[rows] == k))
+                         if rows.any() else float("nan"))
+    present = [a for a in per_class if a == a]
+    return {"class_accuracy": float(np.mean(predicted == labels)),
+            "per_class_accuracy": per_class,
+            "min_class_accuracy": float(min(present)),
+            "requested_per_class": np.bincount(
+                labels, minlength=num_classes).tolist()}
+
+
+def class_accuracy(images, labels, dataset, batch_size=500):
+    """How often the shipped classifier sees the requested class.
+
+    The score of a conditional generator: image i was asked to be of class
+    `labels[i]`; the accuracy is the fraction of images the data set's
+    shipped classifier (`classifiers.load_classifier`) assigns to exactly
+    that class, overall and per requested class. It is bounded by the
+    classifier's own test accuracy (`classifiers.info(dataset)`).
+
+    Args:
+        images: `(N, 28, 28, 1)` generated images in [0, 1].
+        labels: `(N,)` requested classes in 0..9.
+        dataset: `"mnist"` or `"fashion_mnist"` (which classifier).
+        batch_size: Classifier batch size.
+
+    Returns:
+        A dict: `class_accuracy` (float), `per_class_accuracy` (10 floats,
+        NaN for a class not requested), `min_class_accuracy` (the lowest
+        over the requested classes), `requested_per_class` (10 counts).
+
+    Raises:
+        EvaluationError: on mismatched shapes or labels outside 0..9.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or len(labels) != len(images) or not len(labels) \
+            or not np.issubdtype(labels.dtype, np.integer) \
+            or labels.min() < 0 or labels.max() > 9:
+        raise EvaluationError(
+            f"Expected one label in 0..9 per image ({len(images)}). "
+            f"Received: labels {labels.dtype} {labels.shape}")
+    _, probs = classifier_outputs(images, dataset, batch_size)
+    return _label_agreement(probs.argmax(axis=1), labels, 10)
+
+
 # ---- Stacked MNIST --------------------------------------------------------------
 
 STACKED_MNIST_SAMPLES = 26000
@@ -503,6 +556,9 @@ def stacked_mnist_coverage(images):
 class Sampler:
     """A generator seen as a black box: z (N, latent_dim) -> samples.
 
+    A conditional generator (`num_classes` set) maps z and one class label
+    per row to samples: `sampler(z, labels)`.
+
     Attributes:
         latent_dim: Size of z.
         kind: `"images"` (output `(N, H, W, C)` in [0, 1]) or `"samples"`
@@ -510,47 +566,106 @@ class Sampler:
         sample_shape: Shape of one output, e.g. `(28, 28, 1)` or `(2,)`.
         source: Where it was loaded from (for reports).
         dataset: The data set the run was trained on, if recorded.
+        num_classes: K for a conditional generator, None otherwise.
     """
 
     def __init__(self, fn, latent_dim, kind, sample_shape, source,
-                 dataset=None):
+                 dataset=None, num_classes=None):
         self._fn = fn
         self.latent_dim = latent_dim
         self.kind = kind
         self.sample_shape = tuple(sample_shape)
         self.source = str(source)
         self.dataset = dataset
+        self.num_classes = num_classes
 
-    def __call__(self, z):
-        return np.asarray(self._fn(np.asarray(z, np.float32)))
+    @property
+    def conditional(self):
+        """Whether the generator takes class labels."""
+        return self.num_classes is not None
 
-    def sample(self, n, seed=0, batch_size=1000):
-        """`n` outputs for z ~ N(0, I) drawn with numpy from `seed`."""
+    def _labels(self, labels, n):
+        if not self.conditional:
+            if labels is not None:
+                raise EvaluationError(
+                    f"Expected no labels for the unconditional generator "
+                    f"from {self.source}. Received: labels")
+            return None
+        from keras_gan.models.conditional import check_labels
+
+        if labels is None:
+            raise EvaluationError(
+                f"Expected labels for the conditional generator from "
+                f"{self.source} ({self.num_classes} classes). Received: "
+                f"none")
+        try:
+            labels = check_labels(labels, self.num_classes)
+        except ValueError as error:
+            raise EvaluationError(str(error)) from None
+        if len(labels) != n:
+            raise EvaluationError(
+                f"Expected one label per sample ({n}). Received: "
+                f"{len(labels)} labels")
+        return labels
+
+    def __call__(self, z, labels=None):
+        z = np.asarray(z, np.float32)
+        labels = self._labels(labels, len(z))
+        if labels is None:
+            return np.asarray(self._fn(z))
+        return np.asarray(self._fn(z, labels))
+
+    def sample(self, n, seed=0, batch_size=1000, labels=None):
+        """`n` outputs for z ~ N(0, I) drawn with numpy from `seed`.
+
+        A conditional generator draws class `labels[i]` in row i; by
+        default the classes in turn, ``0, 1, ..., K-1, 0, ...``
+        (`models.conditional.balanced_labels`).
+        """
         n = check_int("n", n, 1)
+        if self.conditional and labels is None:
+            from keras_gan.models.conditional import balanced_labels
+
+            labels = balanced_labels(n, self.num_classes)
+        labels = self._labels(labels, n)
         z = np.random.default_rng(seed).standard_normal(
             (n, self.latent_dim)).astype(np.float32)
-        return np.concatenate([self(z[i:i + batch_size])
+        if labels is None:
+            return np.concatenate([self(z[i:i + batch_size])
+                                   for i in range(0, n, batch_size)])
+        return np.concatenate([self(z[i:i + batch_size],
+                                    labels[i:i + batch_size])
                                for i in range(0, n, batch_size)])
 
 
-def _keras_sampler(generator, latent_dim, source, dataset=None):
+def _keras_sampler(generator, latent_dim, source, dataset=None,
+                   num_classes=None):
     shape = tuple(generator.output_shape[1:])
     kind = "images" if len(shape) == 3 else "samples"
+    if num_classes is not None:
+        return Sampler(
+            lambda z, labels: generator(
+                [tf.constant(z), tf.constant(labels)], training=False),
+            latent_dim, kind, shape, source, dataset, num_classes)
     return Sampler(lambda z: generator(z, training=False), latent_dim, kind,
                    shape, source, dataset)
 
 
-def sampler_from_model(model, source="model"):
+def sampler_from_model(model, source="model", average=True):
     """A `Sampler` over a keras_gan model's (or a bare) generator.
 
     For a keras_gan model this is its `sampling_generator`: the weight
-    average when the model keeps one (`ema_decay`), else the generator.
+    average when the model keeps one (`ema_decay`), else the generator;
+    with `average=False` always the trained generator itself.
     """
-    generator = getattr(model, "sampling_generator", None) or getattr(
-        model, "generator", model)
-    latent_dim = getattr(model, "latent_dim", None) or \
-        int(generator.input_shape[-1])
-    return _keras_sampler(generator, latent_dim, source)
+    generator = (getattr(model, "sampling_generator", None) if average
+                 else None) or getattr(model, "generator", model)
+    num_classes = getattr(model, "num_classes", None)  # ConditionalGAN
+    latent_dim = getattr(model, "latent_dim", None) or int(
+        (generator.input_shape[0] if num_classes else
+         generator.input_shape)[-1])
+    return _keras_sampler(generator, latent_dim, source,
+                          num_classes=num_classes)
 
 
 def _saved_model_sampler(path):
@@ -569,33 +684,56 @@ def _saved_model_sampler(path):
     _, inputs = signature.structured_input_signature
     outputs = signature.structured_outputs
     z_spec = inputs.get("z")
+    label_spec = inputs.get("label")  # a conditional export
     out_key = next((k for k in ("images", "samples") if k in outputs), None)
     if z_spec is None or z_spec.shape.rank != 2 or z_spec.shape[1] is None \
-            or out_key is None or z_spec.dtype != tf.float32:
+            or out_key is None or z_spec.dtype != tf.float32 or (
+                label_spec is not None and (label_spec.shape.rank != 1
+                                            or not label_spec.dtype.is_integer)
+            ) or set(inputs) - {"z", "label"}:
         raise EvaluationError(
             f"Expected `serving_default` to map {{'z': float32 [None, "
-            f"latent_dim]}} to {{'images' | 'samples': ...}}. Received: "
+            f"latent_dim]}} (and, if conditional, 'label': int [None]) to "
+            f"{{'images' | 'samples': ...}}. Received: "
             f"inputs {dict(inputs)}, outputs {sorted(outputs)}")
     latent_dim = int(z_spec.shape[1])
-    sample_shape = outputs[out_key].shape[1:]
-    if not sample_shape.is_fully_defined():
-        sample_shape = signature(z=tf.zeros((1, latent_dim)))[out_key].shape[1:]
-    kind = "images" if len(sample_shape) == 3 else "samples"
-    # keras_gan.export records the training data set next to the graph.
-    dataset = None
+    # keras_gan.export records the training data set (and a conditional
+    # generator's number of classes) next to the graph.
+    recorded = {}
     metadata = pathlib.Path(path) / "assets.extra" / "keras_gan.json"
     if metadata.is_file():
         try:
-            dataset = json.loads(metadata.read_text()).get("dataset")
-        except (ValueError, AttributeError):
-            dataset = None
+            recorded = json.loads(metadata.read_text())
+        except ValueError:
+            recorded = {}
+    recorded = recorded if isinstance(recorded, dict) else {}
+    dataset = recorded.get("dataset")
+    num_classes = None
+    if label_spec is not None:
+        num_classes = recorded.get("num_classes")
+        if isinstance(num_classes, bool) or not isinstance(
+                num_classes, int) or num_classes < 2:
+            raise EvaluationError(
+                f"Expected the number of classes of the conditional "
+                f"SavedModel at {path} in {metadata} (num_classes, written "
+                f"by keras_gan.export). Received: {num_classes!r}")
 
-    def run(z):
-        return signature(z=tf.constant(z))[out_key].numpy()
+    def run(z, labels=None):
+        if labels is None:
+            return signature(z=tf.constant(z))[out_key].numpy()
+        return signature(z=tf.constant(z), label=tf.constant(
+            labels, label_spec.dtype))[out_key].numpy()
 
+    sample_shape = outputs[out_key].shape[1:]
+    if not sample_shape.is_fully_defined():
+        probe = np.zeros((1, latent_dim), np.float32)
+        sample_shape = run(probe, None if num_classes is None
+                           else np.zeros(1, np.int64)).shape[1:]
+    kind = "images" if len(sample_shape) == 3 else "samples"
     # Keep `loaded` alive: the signature's variables belong to it.
     run.loaded = loaded
-    return Sampler(run, latent_dim, kind, tuple(sample_shape), path, dataset)
+    return Sampler(run, latent_dim, kind, tuple(sample_shape), path, dataset,
+                   num_classes)
 
 
 def _newest_version(path):
@@ -604,7 +742,7 @@ def _newest_version(path):
     return max(versions, key=lambda p: int(p.name)) if versions else None
 
 
-def load_sampler(path):
+def load_sampler(path, average=True):
     """Loads what `evaluate.py` scores.
 
     Accepts a SavedModel version directory (`saved_models/<name>/<version>`,
@@ -616,6 +754,10 @@ def load_sampler(path):
 
     Args:
         path: A path as above.
+        average: For a checkpoint or run dir of a model that keeps a weight
+            average of its generator: score the average (True, what the
+            export holds) or the trained generator itself (False). A
+            SavedModel is scored as exported.
 
     Returns:
         A `Sampler`.
@@ -627,11 +769,14 @@ def load_sampler(path):
     path = pathlib.Path(path)
     if not path.exists():
         raise EvaluationError(f"Expected an existing path. Received: {path}")
+    if path.is_dir() and _newest_version(path) is not None \
+            and not (path / "saved_model.pb").exists():
+        path = _newest_version(path)
     if path.is_dir() and (path / "saved_model.pb").exists():
+        if is_translation_export(path):  # a CycleGAN: a `Translator`
+            return _saved_model_translator(path)
         return _saved_model_sampler(path)
-    if path.is_dir() and _newest_version(path) is not None:
-        return _saved_model_sampler(_newest_version(path))
-    dataset = None
+    dataset = data = None
     checkpoint = path
     if path.is_dir():
         config = path / "config.json"
@@ -641,6 +786,10 @@ def load_sampler(path):
                 # train.py nests the settings under "config".
                 dataset = recorded.get("dataset") or recorded.get(
                     "config", {}).get("dataset")
+                # A CycleGAN run on the user's own two domains.
+                pair = tuple(recorded.get("config", {}).get(key)
+                             for key in ("data", "data_b"))
+                data = pair if all(pair) else None
             except (ValueError, AttributeError):
                 dataset = None
         # The training CLI's run dir keeps `checkpoint.keras`; otherwise the
@@ -667,7 +816,9 @@ def load_sampler(path):
             f"Expected a loadable keras_gan checkpoint. Received: "
             f"{checkpoint} ({type(error).__name__}: "
             f"{str(error).splitlines()[0] if str(error) else ''})") from None
-    sampler = sampler_from_model(model, checkpoint)
+    if hasattr(model, "generator_ab"):  # a CycleGAN
+        return translator_from_model(model, checkpoint, dataset, data)
+    sampler = sampler_from_model(model, checkpoint, average=average)
     sampler.dataset = dataset
     return sampler
 
@@ -799,6 +950,11 @@ class QualityMonitor(keras.callbacks.Callback):
       samples over that of as many real examples (about 1 when the
       generator is as varied as the data, near 0 when collapsed).
 
+    A conditional generator (`labels` given) draws sample i of class
+    `labels[i]`; on `"mnist"` and `"fashion_mnist"` it also logs
+    `class_accuracy` and `min_class_accuracy` (`class_accuracy`: how often
+    the shipped classifier agrees with the requested class).
+
     Collapse is flagged (`collapsed`, one `warn` call per run, at the first
     epoch it is seen) when fewer than half of the classes or modes hold an
     even share: the effective number ``K exp(-KL)`` is below ``K / 2``; on
@@ -814,6 +970,9 @@ class QualityMonitor(keras.callbacks.Callback):
         num_samples: Samples per epoch (> 128 for FID).
         seed: Seed of the fixed noise and of the real-image draw.
         warn: Callable taking the warning line (default: print to stderr).
+        labels: For a conditional generator, the class of each sample,
+            `(num_samples,)` ints (class-balanced ones score best; see
+            `models.conditional.balanced_labels`); None otherwise.
 
     Attributes:
         last: The last epoch's scores (a dict), or {} before the first.
@@ -821,13 +980,23 @@ class QualityMonitor(keras.callbacks.Callback):
     """
 
     def __init__(self, dataset, latent_dim, real=None, num_samples=1000,
-                 seed=0, warn=None):
+                 seed=0, warn=None, labels=None):
         super().__init__()
         self.dataset = dataset
         self.num_samples = check_int("num_samples", num_samples, 2)
         self.noise = np.random.default_rng([seed, 2]).standard_normal(
             (self.num_samples, check_int("latent_dim", latent_dim, 1))
         ).astype(np.float32)
+        self.labels = None
+        if labels is not None:
+            labels = np.asarray(labels)
+            if labels.shape != (self.num_samples,) or not np.issubdtype(
+                    labels.dtype, np.integer) or labels.min() < 0:
+                raise EvaluationError(
+                    f"Expected one class label >= 0 per sample, shape "
+                    f"({self.num_samples},). Received: labels "
+                    f"{labels.dtype} {labels.shape}")
+            self.labels = labels.astype(np.int32)
         self.warn = warn or self._stderr
         self.last = {}
         self.collapsed = None
@@ -879,11 +1048,18 @@ class QualityMonitor(keras.callbacks.Callback):
         if self.dataset in ("mnist", "fashion_mnist"):
             features, probs = classifier_outputs(samples, self.dataset)
             counts = np.bincount(probs.argmax(axis=1), minlength=10)
-            return {"fid": frechet_distance(*feature_statistics(features),
-                                            *self._real_statistics),
-                    "fid_floor": self.fid_floor,
-                    "classes": float(np.count_nonzero(counts)),
-                    "class_kl": kl_to_uniform(counts)}
+            scores = {"fid": frechet_distance(*feature_statistics(features),
+                                              *self._real_statistics),
+                      "fid_floor": self.fid_floor,
+                      "classes": float(np.count_nonzero(counts)),
+                      "class_kl": kl_to_uniform(counts)}
+            if self.labels is not None:
+                accuracy = _label_agreement(probs.argmax(axis=1),
+                                            self.labels, 10)
+                scores.update(
+                    class_accuracy=accuracy["class_accuracy"],
+                    min_class_accuracy=accuracy["min_class_accuracy"])
+            return scores
         spread = _spread(samples)
         return {"spread": spread / self._real_spread
                 if self._real_spread > 0 else float("nan")}
@@ -919,9 +1095,15 @@ class QualityMonitor(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         generator = self.model.sampling_generator
+
+        def inputs(i):
+            z = self.noise[i:i + 500]
+            if self.labels is None:
+                return z
+            return [tf.constant(z), tf.constant(self.labels[i:i + 500])]
+
         samples = np.concatenate([
-            np.asarray(generator(self.noise[i:i + 500], training=False),
-                       np.float32)
+            np.asarray(generator(inputs(i), training=False), np.float32)
             for i in range(0, self.num_samples, 500)])
         if not np.all(np.isfinite(samples)):
             self.last = {}
@@ -939,7 +1121,8 @@ class QualityMonitor(keras.callbacks.Callback):
 
 # ---- one call for the CLI ------------------------------------------------------------
 
-EVAL_DATASETS = ("mnist", "fashion_mnist", "stacked_mnist", "ring", "grid")
+EVAL_DATASETS = ("mnist", "fashion_mnist", "stacked_mnist", "ring", "grid",
+                 "mnist2inverted", "mnist2fashion")
 _EXPECTED = {"mnist": ("images", (28, 28, 1)),
              "fashion_mnist": ("images", (28, 28, 1)),
              "stacked_mnist": ("images", (28, 28, 3)),
@@ -957,6 +1140,11 @@ def evaluate_sampler(sampler, dataset, num_samples=None, seed=0,
     * `ring`, `grid`: `mode_coverage` on 2,500 samples (default).
     * `stacked_mnist`: `stacked_mnist_coverage` on 26,000 samples (default).
 
+    A conditional generator (`sampler.conditional`, e.g. an export of
+    `ConditionalGAN`) is asked for the classes in turn (`num_samples / 10`
+    of each) and additionally scored by `class_accuracy`: overall and
+    per-class agreement of the shipped classifier with the requested class.
+
     Args:
         sampler: A `Sampler` (see `load_sampler`, `sampler_from_model`).
         dataset: One of `EVAL_DATASETS`.
@@ -972,6 +1160,14 @@ def evaluate_sampler(sampler, dataset, num_samples=None, seed=0,
         EvaluationError: if the data set does not match the generator's
             output, or on too few samples.
     """
+    if isinstance(sampler, Translator):
+        return evaluate_translator(sampler, dataset, num_samples,
+                                   data=sampler.data)
+    if dataset in TRANSLATION_CLASSIFIERS:
+        raise EvaluationError(
+            f"Expected a CycleGAN export or run for dataset={dataset!r} (a "
+            f"translation data set). Received: a generator from "
+            f"{sampler.source}")
     if dataset not in _EXPECTED:
         raise EvaluationError(
             f"Expected a data set in {list(EVAL_DATASETS)}. Received: "
@@ -984,6 +1180,12 @@ def evaluate_sampler(sampler, dataset, num_samples=None, seed=0,
             f"{sampler.sample_shape} from {sampler.source}")
     if num_samples is not None:
         num_samples = check_int("num_samples", num_samples, 1)
+    if sampler.conditional and (dataset not in ("mnist", "fashion_mnist")
+                                or sampler.num_classes != 10):
+        raise EvaluationError(
+            f"Expected a conditional generator of the 10 classes of mnist "
+            f"or fashion_mnist (scored by that data set's classifier). "
+            f"Received: {sampler.num_classes} classes, dataset={dataset!r}")
     result = {"dataset": dataset, "source": sampler.source, "seed": seed}
     if dataset in ("ring", "grid"):
         n = num_samples or TOY_EVAL_SAMPLES
@@ -1006,6 +1208,292 @@ def evaluate_sampler(sampler, dataset, num_samples=None, seed=0,
                 f"Expected at least {2 * n} real {dataset} images for FID "
                 f"and its real-vs-real floor with num_samples={n}. "
                 f"Received: {len(real)} (lower --num-samples)")
-        result.update(score_images(sampler.sample(n, seed), real, dataset,
-                                   num_samples=n, seed=seed + 1))
+        labels = None
+        if sampler.conditional:
+            from keras_gan.models.conditional import balanced_labels
+
+            labels = balanced_labels(n, sampler.num_classes)
+        fake = sampler.sample(n, seed, labels=labels)
+        result.update(score_images(fake, real, dataset, num_samples=n,
+                                   seed=seed + 1))
+        if labels is not None:
+            result.update(class_accuracy(fake, labels, dataset))
     return result
+
+
+# ---- image-to-image translation (CycleGAN) -------------------------------------------
+
+#: Held-out images per domain that `evaluate_translator` scores by default.
+TRANSLATION_EVAL_SAMPLES = 1000
+#: The CycleGAN data sets and the classifier of each domain (None: none).
+TRANSLATION_CLASSIFIERS = {"mnist2inverted": ("mnist", "mnist"),
+                           "mnist2fashion": ("mnist", "fashion_mnist")}
+
+
+class Translator:
+    """A trained CycleGAN seen as two black boxes: A -> B and B -> A.
+
+    Attributes:
+        image_shape: `(H, W, C)` of both domains.
+        source: Where it was loaded from (for reports).
+        dataset: The data set the run was trained on, if recorded.
+        data: `(path_a, path_b)` of a run on the user's own domains, if
+            recorded, else None.
+    """
+
+    def __init__(self, a_to_b, b_to_a, image_shape, source, dataset=None,
+                 data=None):
+        self._fns = {"a_to_b": a_to_b, "b_to_a": b_to_a}
+        self.image_shape = tuple(image_shape)
+        self.source = str(source)
+        self.dataset = dataset
+        self.data = data
+
+    def translate(self, images, direction, batch_size=500):
+        """Translated images, float32 `(N, H, W, C)` in [0, 1]."""
+        images = _translation_inputs(images, self.image_shape)
+        fn = self._fns[direction]
+        return np.concatenate([np.asarray(fn(images[i:i + batch_size]),
+                                          np.float32)
+                               for i in range(0, len(images), batch_size)])
+
+
+def _translation_inputs(images, shape):
+    images = np.asarray(images)
+    if images.ndim != 4 or tuple(images.shape[1:]) != tuple(shape) \
+            or not len(images):
+        raise EvaluationError(
+            f"Expected images of shape (N, {', '.join(map(str, shape))}) "
+            f"with N >= 1. Received: shape {images.shape}")
+    if images.dtype == np.uint8:
+        return images.astype(np.float32) / np.float32(255.0)
+    return images.astype(np.float32)
+
+
+def translator_from_model(model, source="model", dataset=None, data=None):
+    """A `Translator` over a `keras_gan.models.CycleGAN`'s generators."""
+    return Translator(
+        lambda x: model.generator_ab(tf.constant(x), training=False),
+        lambda x: model.generator_ba(tf.constant(x), training=False),
+        model.shape_a, source, dataset, data)
+
+
+def is_translation_export(path):
+    """Whether the SavedModel at `path` has `a_to_b` and `b_to_a`."""
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    proto = saved_model_pb2.SavedModel()
+    try:
+        proto.ParseFromString(
+            (pathlib.Path(path) / "saved_model.pb").read_bytes())
+    except (OSError, ValueError):
+        return False
+    return any({"a_to_b", "b_to_a"} <= set(graph.signature_def)
+               for graph in proto.meta_graphs)
+
+
+def _saved_model_translator(path):
+    try:
+        loaded = tf.saved_model.load(str(path))
+    except Exception as error:  # noqa: BLE001 - TF raises many types
+        raise EvaluationError(
+            f"Expected a readable SavedModel at {path}. Received: "
+            f"{type(error).__name__}: {str(error).splitlines()[0]}") from None
+    fns, shape = {}, None
+    for direction in ("a_to_b", "b_to_a"):
+        signature = loaded.signatures[direction]
+        _, inputs = signature.structured_input_signature
+        spec = inputs.get("images")
+        if spec is None or spec.shape.rank != 4 or \
+                "images" not in signature.structured_outputs:
+            raise EvaluationError(
+                f"Expected `{direction}` to map {{'images': float32 [None, "
+                f"H, W, C]}} to {{'images': ...}}. Received: inputs "
+                f"{dict(inputs)}, outputs "
+                f"{sorted(signature.structured_outputs)}")
+        shape = tuple(spec.shape[1:])
+        fns[direction] = (lambda sig: lambda x: sig(
+            images=tf.constant(x))["images"].numpy())(signature)
+    recorded = {}
+    metadata = pathlib.Path(path) / "assets.extra" / "keras_gan.json"
+    if metadata.is_file():
+        try:
+            recorded = json.loads(metadata.read_text())
+        except ValueError:
+            recorded = {}
+    recorded = recorded if isinstance(recorded, dict) else {}
+    translator = Translator(fns["a_to_b"], fns["b_to_a"], shape, path,
+                            recorded.get("dataset"))
+    data = recorded.get("data"), recorded.get("data_b")
+    translator.data = data if all(data) else None
+    translator.loaded = loaded  # keeps the signatures' variables alive
+    return translator
+
+
+def _classify(images, dataset):
+    """Shipped-classifier labels of 32 px images (the 2 px pad cropped)."""
+    height, width = images.shape[1:3]
+    top, left = (height - 28) // 2, (width - 28) // 2
+    _, probs = classifier_outputs(images[:, top:top + 28, left:left + 28],
+                                  dataset)
+    return probs.argmax(axis=1)
+
+
+def translation_scores(translator, held_out, dataset, num_samples=None):
+    """Scores a translator on held-out images of both domains.
+
+    Always: `cycle_error_a` = mean |a - G_BA(G_AB(a))| and `cycle_error_b`
+    on [0, 1] pixels, and `cycle_error`, their mean.
+
+    `mnist2inverted`: `accuracy_ab`, how often the shipped MNIST classifier
+    gives the A digit's label to its translation G_AB(a) once inverted back
+    (1 - x: the classifier was trained on white-on-black digits), and
+    `accuracy_ba`, the same for G_BA(b), already in the classifier's domain
+    and classified as it is; `accuracy_min` the lower of the two;
+    `inversion_error_ab` = mean |G_AB(a) - (1 - a)| and `inversion_error_ba`,
+    the distance to the true translation (known here: B is A inverted).
+
+    With a classifier for a domain (`mnist` for A, `fashion_mnist` for B of
+    `mnist2fashion`): `cycle_accuracy_a` (`_b`), how often the
+    reconstruction keeps the label.
+
+    Args:
+        translator: A `Translator` (or anything with `translate(images,
+            direction)`).
+        held_out: `datasets.translation_domains(dataset)` (test_a, test_b,
+            labels_a, labels_b), or a dict with `test_a` and `test_b` only
+            (user data: no labels).
+        dataset: One of `TRANSLATION_CLASSIFIERS`, or None for user data.
+        num_samples: Use the first `num_samples` images of each domain.
+
+    Returns:
+        A dict of floats.
+    """
+    n = num_samples or len(held_out["test_a"])
+    a, b = (_as_float(held_out["test_a"][:n]),
+            _as_float(held_out["test_b"][:n]))
+    fake_b = translator.translate(a, "a_to_b")
+    rec_a = translator.translate(fake_b, "b_to_a")
+    fake_a = translator.translate(b, "b_to_a")
+    rec_b = translator.translate(fake_a, "a_to_b")
+    result = {"num_samples": int(min(len(a), len(b))),
+              "cycle_error_a": float(np.mean(np.abs(a - rec_a))),
+              "cycle_error_b": float(np.mean(np.abs(b - rec_b)))}
+    result["cycle_error"] = 0.5 * (result["cycle_error_a"]
+                                   + result["cycle_error_b"])
+    if dataset not in TRANSLATION_CLASSIFIERS:
+        return result
+    labels_a, labels_b = held_out["labels_a"][:n], held_out["labels_b"][:n]
+    classifier_a, classifier_b = TRANSLATION_CLASSIFIERS[dataset]
+    if dataset == "mnist2inverted":
+        result["accuracy_ab"] = float(np.mean(
+            _classify(1.0 - fake_b, "mnist") == labels_a))
+        result["accuracy_ba"] = float(np.mean(
+            _classify(fake_a, "mnist") == labels_b))
+        result["accuracy_min"] = min(result["accuracy_ab"],
+                                     result["accuracy_ba"])
+        result["inversion_error_ab"] = float(np.mean(np.abs(fake_b
+                                                            - (1.0 - a))))
+        result["inversion_error_ba"] = float(np.mean(np.abs(fake_a
+                                                            - (1.0 - b))))
+        # The inverted domain is classified after inverting it back.
+        rec_b = 1.0 - rec_b
+    result["cycle_accuracy_a"] = float(np.mean(
+        _classify(rec_a, classifier_a) == labels_a))
+    result["cycle_accuracy_b"] = float(np.mean(
+        _classify(rec_b, classifier_b) == labels_b))
+    return result
+
+
+def _as_float(images):
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        return images.astype(np.float32) / np.float32(255.0)
+    return images.astype(np.float32)
+
+
+def evaluate_translator(translator, dataset=None, num_samples=None,
+                        data=None):
+    """What `evaluate.py` reports for a CycleGAN export or run.
+
+    Args:
+        translator: A `Translator`.
+        dataset: `"mnist2inverted"` or `"mnist2fashion"` (their held-out
+            images, see `datasets.translation_domains`), or None with `data`.
+        num_samples: Held-out images per domain (default: all 1,000).
+        data: `(path_a, path_b)` of the user's domains (`.npz` or image
+            folders): only the cycle errors, on those images (which a run
+            trained on: not held out).
+
+    Returns:
+        A JSON-ready dict (`kind` = "translation").
+
+    Raises:
+        EvaluationError: an unknown data set, images of another shape than
+            the translator's, or unreadable user data.
+    """
+    if num_samples is not None:
+        num_samples = check_int("num_samples", num_samples, 1)
+    if dataset in TRANSLATION_CLASSIFIERS:
+        held_out = datasets.translation_domains(dataset)
+    elif data is not None:
+        try:
+            x_a, x_b = datasets.load_translation_pair(*data)
+        except ValueError as error:
+            raise EvaluationError(str(error)) from None
+        held_out = {"test_a": x_a, "test_b": x_b}
+        dataset = None
+    else:
+        raise EvaluationError(
+            f"Expected --dataset {' or '.join(TRANSLATION_CLASSIFIERS)} (or "
+            f"--data A --data-b B) for a CycleGAN. Received: "
+            f"dataset={dataset!r}")
+    for key in ("test_a", "test_b"):
+        if tuple(held_out[key].shape[1:]) != translator.image_shape:
+            raise EvaluationError(
+                f"Expected images of the translator's shape "
+                f"{translator.image_shape}. Received: "
+                f"{tuple(held_out[key].shape[1:])} for domain {key[-1].upper()}")
+    result = {"kind": "translation", "dataset": dataset,
+              "source": translator.source}
+    if data is not None and dataset is None:
+        result["data"] = [str(p) for p in data]
+    result.update(translation_scores(translator, held_out, dataset,
+                                     num_samples))
+    return result
+
+
+class TranslationMonitor(keras.callbacks.Callback):
+    """Logs `translation_scores` of a CycleGAN after every epoch.
+
+    Adds `cycle_error` (and on `mnist2inverted` `accuracy_ab`,
+    `accuracy_ba`; with a classifier `cycle_accuracy_*`) to the epoch's
+    logs, so `log.csv` shows quality against time.
+
+    Args:
+        held_out: A dict with `test_a`, `test_b` (and `labels_a`,
+            `labels_b` for a named data set).
+        dataset: A `TRANSLATION_CLASSIFIERS` name, or None.
+        num_samples: Images per domain scored per epoch.
+
+    Attributes:
+        last: The last epoch's scores.
+    """
+
+    LOGGED = ("cycle_error", "accuracy_ab", "accuracy_ba",
+              "cycle_accuracy_a", "cycle_accuracy_b")
+
+    def __init__(self, held_out, dataset=None, num_samples=500):
+        super().__init__()
+        self.held_out = held_out
+        self.dataset = dataset
+        self.num_samples = check_int("num_samples", num_samples, 1)
+        self.last = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        scores = translation_scores(self.model, self.held_out, self.dataset,
+                                    self.num_samples)
+        self.last = scores
+        if logs is not None:
+            logs.update({key: scores[key] for key in self.LOGGED
+                         if key in scores})

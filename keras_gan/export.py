@@ -28,6 +28,28 @@ and output has a leading ``None`` batch dimension):
   outputs back) returns exactly what an unbatched call would; "``n`` samples
   from seed ``s``" is the request ``seed = [s, s + 1, ..., s + n - 1]``.
 
+A conditional generator (two inputs, ``[z, label]``: a
+`keras_gan.models.ConditionalGAN`'s) gets the same two signatures with a
+``label`` input, one class per row, so batching stays row-wise:
+
+* ``serving_default``: ``{"z": float32 [None, latent_dim], "label": int64
+  [None]}`` -> ``{"images" | "samples": ...}``.
+* ``sample``: ``{"seed": int64 [None], "label": int64 [None]}`` ->
+  ``{"images" | "samples": ..., "z": ...}``, z from the seed as above (so one
+  seed with several labels draws the same style of each class).
+
+A label outside ``[0, num_classes)``, or a different number of labels than
+rows, fails the request (`tf.debugging` asserts: ``INVALID_ARGUMENT``)
+instead of returning an image of no class.
+
+A `keras_gan.models.CycleGAN` is exported by `export_translator` as one
+SavedModel with both generators, one signature per direction (TF Serving:
+one model name, the request's ``signature_name`` picks the direction):
+
+* ``a_to_b`` and ``b_to_a``: ``{"images": float32 [None, H, W, C]}`` in
+  [0, 1] -> ``{"images": float32 [None, H, W, C]}`` in [0, 1];
+* ``serving_default``: the same function as ``a_to_b``.
+
 Only standard TensorFlow ops are saved: the generator runs in inference mode
 (`training=False`) inside plain `tf.function`s, never with `jit_compile`, so
 the graph carries no ``_XlaMustCompile`` marks even when training used XLA,
@@ -212,6 +234,108 @@ class _ServingModule(tf.Module):
                                   autograph=False)
 
 
+def is_conditional(generator):
+    """Whether `generator` takes ``[z, label]`` (a conditional generator)."""
+    inputs = getattr(generator, "inputs", None)
+    return (isinstance(inputs, (list, tuple)) and len(inputs) == 2
+            and tuple(inputs[1].shape) == (None,)
+            and "int" in str(inputs[1].dtype))
+
+
+def _conditional_dims(generator, latent_dim, num_classes):
+    """(latent_dim, num_classes) of a conditional generator, checked."""
+    z_shape = tuple(generator.inputs[0].shape)
+    if len(z_shape) != 2 or z_shape[1] is None:
+        raise ValueError(
+            "Expected a conditional `generator` to take z of shape (None, "
+            f"latent_dim) first. Received: z input shape {z_shape}")
+    if latent_dim is not None and latent_dim != z_shape[1]:
+        raise ValueError(
+            f"Expected `latent_dim` to match the generator's input "
+            f"(None, {z_shape[1]}). Received: latent_dim={latent_dim}")
+    # The one-hot layer of keras_gan's conditional networks knows K.
+    tokens = {getattr(layer, "num_tokens", None)
+              for layer in generator.layers
+              if isinstance(layer, keras.layers.CategoryEncoding)}
+    tokens.discard(None)
+    if num_classes is None:
+        if len(tokens) != 1:
+            raise ValueError(
+                "The conditional generator's number of classes is unknown: "
+                "pass `num_classes` (an int >= 2). Received: "
+                "num_classes=None")
+        (num_classes,) = tokens
+    if (isinstance(num_classes, bool) or not isinstance(num_classes, int)
+            or num_classes < 2 or (tokens and tokens != {num_classes})):
+        raise ValueError(
+            f"Expected `num_classes` to be an int >= 2 matching the "
+            f"generator's one-hot layers {sorted(tokens)}. Received: "
+            f"num_classes={num_classes!r}")
+    return int(z_shape[1]), num_classes
+
+
+class _ConditionalServingModule(tf.Module):
+    """`_ServingModule` for a generator of ``[z, label]`` (see the top)."""
+
+    def __init__(self, generator, latent_dim, num_classes):
+        super().__init__(name="keras_gan_conditional_generator")
+        self.model_variables = [getattr(v, "value", v)
+                                for v in generator.variables]
+        z_spec = tf.TensorSpec([None, latent_dim], tf.float32, name="z")
+        seed_spec = tf.TensorSpec([None], tf.int64, name="seed")
+        label_spec = tf.TensorSpec([None], tf.int64, name="label")
+
+        def checked(label, rows):  # (B,) int64 -> (B,) int32, or fails
+            checks = [
+                tf.debugging.assert_equal(
+                    tf.shape(label)[0], rows,
+                    message="Expected one label per row"),
+                tf.debugging.assert_non_negative(
+                    label, message=f"Expected labels in [0, {num_classes})"),
+                tf.debugging.assert_less(
+                    label, tf.constant(num_classes, tf.int64),
+                    message=f"Expected labels in [0, {num_classes})"),
+            ]
+            with tf.control_dependencies(checks):
+                return tf.cast(label, tf.int32)
+
+        def run(z, label):  # inference mode
+            out = generator([z, checked(label, tf.shape(z)[0])],
+                            training=False)
+            if isinstance(out, (list, tuple, dict)):
+                raise ValueError(
+                    "Expected `generator` to return one tensor of samples. "
+                    f"Received: a {type(out).__name__} of {len(out)} outputs")
+            return tf.cast(out, tf.float32)
+
+        out_shape = tf.function(run, autograph=False).get_concrete_function(
+            z_spec, label_spec).structured_outputs.shape
+        key = "images" if out_shape.rank == 4 else "samples"
+        self.latent_dim = latent_dim
+        self.num_classes = num_classes
+        self.output_key = key
+        self.output_shape = tuple(out_shape.as_list())
+
+        def generate(z, label):
+            return {key: run(z, label)}
+
+        def noise_for_seed(seed):  # the unconditional export's formula
+            return tf.random.stateless_normal(
+                [latent_dim], seed=tf.stack([seed, tf.constant(0, tf.int64)]))
+
+        def sample(seed, label):
+            z = tf.map_fn(noise_for_seed, seed,
+                          fn_output_signature=tf.TensorSpec([latent_dim],
+                                                            tf.float32))
+            z = tf.reshape(z, [-1, latent_dim])  # (B, latent_dim)
+            return {key: run(z, label), "z": z}
+
+        self.generate = tf.function(
+            generate, input_signature=[z_spec, label_spec], autograph=False)
+        self.sample = tf.function(
+            sample, input_signature=[seed_spec, label_spec], autograph=False)
+
+
 def _check_generator(generator):
     if not isinstance(generator, keras.Model):
         raise ValueError(
@@ -219,20 +343,27 @@ def _check_generator(generator):
             f"Received: generator of type {type(generator).__name__}")
 
 
-def serving_functions(generator, latent_dim=None):
+def serving_functions(generator, latent_dim=None, num_classes=None):
     """Builds the `tf.Module` that `export_generator` saves.
 
     Args:
-        generator: `keras.Model` mapping `(B, latent_dim)` to samples.
+        generator: `keras.Model` mapping `(B, latent_dim)` to samples, or a
+            conditional one mapping `[z, label]` to samples.
         latent_dim: Size of z; inferred from the generator when None.
+        num_classes: Conditional generators only: K; inferred from the
+            generator's one-hot layer when None.
 
     Returns:
         `(module, signatures)`: the module and the signature dict for
         `tf.saved_model.save`.
     """
     _check_generator(generator)
-    latent_dim = _generator_latent_dim(generator, latent_dim)
-    module = _ServingModule(generator, latent_dim)
+    if is_conditional(generator):
+        module = _ConditionalServingModule(
+            generator, *_conditional_dims(generator, latent_dim, num_classes))
+    else:
+        latent_dim = _generator_latent_dim(generator, latent_dim)
+        module = _ServingModule(generator, latent_dim)
     signatures = {
         "serving_default": module.generate.get_concrete_function(),
         "sample": module.sample.get_concrete_function(),
@@ -294,7 +425,8 @@ def check_serving_graph(saved_model_dir):
 
 
 def export_generator(generator, export_dir="saved_models", name="gan", *,
-                     latent_dim=None, version=None, metadata=None):
+                     latent_dim=None, version=None, metadata=None,
+                     num_classes=None):
     """Writes `generator` to ``export_dir/name/<version>/`` for TF Serving.
 
     Args:
@@ -309,6 +441,9 @@ def export_generator(generator, export_dir="saved_models", name="gan", *,
             existing version (1 for the first export).
         metadata: Optional JSON-serialisable dict stored in
             ``assets.extra/keras_gan.json`` (e.g. the source checkpoint).
+        num_classes: For a conditional generator (inputs ``[z, label]``,
+            exported with a ``label`` input in both signatures): K, inferred
+            from its one-hot layer when None.
 
     Returns:
         `pathlib.Path` of the new version directory.
@@ -327,8 +462,44 @@ def export_generator(generator, export_dir="saved_models", name="gan", *,
             f"Expected `version` to be an int >= 1 or None. "
             f"Received: version={version!r}")
     _check_generator(generator)
-    latent_dim = _generator_latent_dim(generator, latent_dim)
+    conditional = is_conditional(generator)
+    if conditional:
+        latent_dim, num_classes = _conditional_dims(generator, latent_dim,
+                                                    num_classes)
+    else:
+        latent_dim = _generator_latent_dim(generator, latent_dim)
 
+    def build():
+        module, signatures = serving_functions(generator, latent_dim,
+                                               num_classes)
+        info = {
+            "format": 1,
+            "latent_dim": module.latent_dim,
+            "output_key": module.output_key,
+            "output_shape": list(module.output_shape),
+            "signatures": {
+                "serving_default": {"inputs": {"z": "float32"},
+                                    "outputs": [module.output_key]},
+                "sample": {"inputs": {"seed": "int64"},
+                           "outputs": [module.output_key, "z"]},
+            },
+            "noise": "z = tf.random.stateless_normal([latent_dim], "
+                     "seed=[seed, 0])",
+            **(_conditional_info(module) if conditional else {}),
+            "generator": generator.name,
+        }
+        return module, signatures, info
+
+    return _write_version(export_dir, name, version, build, metadata)
+
+
+def _write_version(export_dir, name, version, build, metadata=None):
+    """Saves `build()`'s module as the next (or the given) version, atomically.
+
+    `build` returns `(module, signatures, info)`; `info` (plus versions,
+    time and `metadata`) becomes ``assets.extra/keras_gan.json``. See the
+    module docstring for the temporary directory and the rename.
+    """
     model_dir = pathlib.Path(export_dir) / name
     created = not model_dir.exists()
     try:
@@ -353,26 +524,14 @@ def export_generator(generator, export_dir="saved_models", name="gan", *,
     tmp = model_dir / (f"{_TMP_PREFIX}{chosen}-{socket.gethostname()}-"
                        f"{os.getpid()}")
     try:
-        module, signatures = serving_functions(generator, latent_dim)
+        module, signatures, info = build()
         tf.saved_model.save(
             module, str(tmp), signatures=signatures,
             options=tf.saved_model.SaveOptions(
                 experimental_custom_gradients=False))
         check_serving_graph(tmp)
         info = {
-            "format": 1,
-            "latent_dim": module.latent_dim,
-            "output_key": module.output_key,
-            "output_shape": list(module.output_shape),
-            "signatures": {
-                "serving_default": {"inputs": {"z": "float32"},
-                                    "outputs": [module.output_key]},
-                "sample": {"inputs": {"seed": "int64"},
-                           "outputs": [module.output_key, "z"]},
-            },
-            "noise": "z = tf.random.stateless_normal([latent_dim], "
-                     "seed=[seed, 0])",
-            "generator": generator.name,
+            **info,
             "tensorflow": tf.__version__,
             "keras": keras.__version__,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -396,6 +555,133 @@ def export_generator(generator, export_dir="saved_models", name="gan", *,
                 f"{error.strerror or error}") from None
         raise
     return final
+
+
+def _conditional_info(module):
+    """The metadata entries of a conditional export."""
+    return {
+        "num_classes": module.num_classes,
+        "signatures": {
+            "serving_default": {"inputs": {"z": "float32", "label": "int64"},
+                                "outputs": [module.output_key]},
+            "sample": {"inputs": {"seed": "int64", "label": "int64"},
+                       "outputs": [module.output_key, "z"]},
+        },
+    }
+
+
+# ---- image-to-image translators (CycleGAN) -----------------------------------
+
+#: The signatures of a translator export; `serving_default` is A -> B.
+TRANSLATION_SIGNATURES = ("serving_default", "a_to_b", "b_to_a")
+
+
+class _TranslationServingModule(tf.Module):
+    """Both generators of a CycleGAN, one function per direction.
+
+    One SavedModel, so TF Serving serves one model name and the request's
+    `signature_name` picks the direction (a client that names none gets
+    ``serving_default`` = A -> B); both directions come from one training
+    run and one version, so they can never be served out of step.
+    """
+
+    def __init__(self, generator_ab, generator_ba):
+        super().__init__(name="keras_gan_translator")
+        self.model_variables = [getattr(v, "value", v)
+                                for net in (generator_ab, generator_ba)
+                                for v in net.variables]
+        shapes = []
+        for net in (generator_ab, generator_ba):
+            shape = tuple(net.input_shape)
+            if len(shape) != 4 or None in shape[1:] or tuple(
+                    net.output_shape) != shape:
+                raise ValueError(
+                    "Expected generators mapping images (None, H, W, C) to "
+                    "images of the same shape. Received: "
+                    f"{net.name} {shape} -> {tuple(net.output_shape)}")
+            shapes.append(shape[1:])
+        if shapes[0] != shapes[1]:
+            raise ValueError(
+                f"Expected both generators to take one image shape. "
+                f"Received: {shapes[0]} and {shapes[1]}")
+        self.image_shape = shapes[0]
+        spec = tf.TensorSpec([None, *self.image_shape], tf.float32,
+                             name="images")
+
+        def direction(net):
+            def translate(images):  # (B, H, W, C) in [0, 1], inference mode
+                return {"images": tf.cast(net(images, training=False),
+                                          tf.float32)}
+            return tf.function(translate, input_signature=[spec],
+                               autograph=False)
+
+        self.a_to_b = direction(generator_ab)
+        self.b_to_a = direction(generator_ba)
+
+
+def export_translator(generator_ab, generator_ba, export_dir="saved_models",
+                      name="cyclegan", *, version=None, metadata=None):
+    """Writes a CycleGAN's two generators as one versioned SavedModel.
+
+    Signatures (tag ``serve``, every input and output with a ``None``
+    batch dimension; rows are independent, so TF Serving's request batching
+    returns what unbatched calls would):
+
+    * ``a_to_b``: ``{"images": float32 [None, H, W, C]}`` in [0, 1] ->
+      ``{"images": float32 [None, H, W, C]}`` in [0, 1], the A -> B
+      generator in inference mode;
+    * ``b_to_a``: the same for B -> A;
+    * ``serving_default``: ``a_to_b``.
+
+    The written and the checked files, the atomic rename and the version
+    rules are `export_generator`'s.
+
+    Args:
+        generator_ab: `keras.Model` A images -> B images.
+        generator_ba: `keras.Model` B images -> A images, same shape.
+        export_dir: Base directory of all exports.
+        name: Model name (see `check_name`).
+        version: Integer version >= 1; default: the next one.
+        metadata: Optional JSON-serialisable dict for
+            ``assets.extra/keras_gan.json`` (e.g. the data set and the
+            domains).
+
+    Returns:
+        `pathlib.Path` of the new version directory.
+
+    Raises:
+        ValueError: bad generators, `name` or `version`.
+        ExportError: as `export_generator`.
+    """
+    check_name(name)
+    if version is not None and (isinstance(version, bool)
+                                or not isinstance(version, int)
+                                or version < 1):
+        raise ValueError(
+            f"Expected `version` to be an int >= 1 or None. "
+            f"Received: version={version!r}")
+    for net in (generator_ab, generator_ba):
+        _check_generator(net)
+
+    def build():
+        module = _TranslationServingModule(generator_ab, generator_ba)
+        a_to_b = module.a_to_b.get_concrete_function()
+        signatures = {"serving_default": a_to_b, "a_to_b": a_to_b,
+                      "b_to_a": module.b_to_a.get_concrete_function()}
+        io = {"inputs": {"images": "float32"}, "outputs": ["images"]}
+        info = {
+            "format": 1,
+            "kind": "translation",
+            "image_shape": list(module.image_shape),
+            "output_key": "images",
+            "signatures": {key: dict(io) for key in TRANSLATION_SIGNATURES},
+            "serving_default": "a_to_b",
+            "generators": {"a_to_b": generator_ab.name,
+                           "b_to_a": generator_ba.name},
+        }
+        return module, signatures, info
+
+    return _write_version(export_dir, name, version, build, metadata)
 
 
 def _rename_into_place(tmp, model_dir, version, auto):
@@ -467,7 +753,7 @@ def load_gan(checkpoint):
             keras_gan model.
     """
     import keras_gan  # noqa: F401  (registers the serializable classes)
-    from keras_gan.models import GAN
+    from keras_gan.models import GAN, CycleGAN
 
     checkpoint = pathlib.Path(checkpoint)
     try:
@@ -479,7 +765,7 @@ def load_gan(checkpoint):
             f"WGANGP). Received: {checkpoint} could not be loaded "
             f"({type(error).__name__}: {reason[0] if reason else ''})"
         ) from None
-    if not isinstance(model, GAN):
+    if not isinstance(model, (GAN, CycleGAN)):
         raise ExportError(
             f"Expected a .keras checkpoint of a keras_gan model (GAN, WGAN, "
             f"WGANGP). Received: {checkpoint} holds a "
@@ -515,9 +801,16 @@ def export_checkpoint(checkpoint, export_dir="saved_models", name=None,
             key: run[key] for key in ("model", "dataset", "epochs")
             if key in run}})
     name = name or run.get("export_name") or run.get("model") or gan.name
+    if hasattr(gan, "generator_ab"):  # a CycleGAN: both directions
+        metadata.update({key: run[key] for key in ("data", "data_b")
+                         if run.get(key)})
+        return export_translator(gan.generator_ab, gan.generator_ba,
+                                 export_dir, check_name(name),
+                                 version=version, metadata=metadata)
     return export_generator(
         gan.sampling_generator, export_dir, check_name(name),
-        latent_dim=gan.latent_dim, version=version, metadata=metadata)
+        latent_dim=gan.latent_dim, version=version, metadata=metadata,
+        num_classes=getattr(gan, "num_classes", None))
 
 
 def _run_config(run_dir):

@@ -174,3 +174,148 @@ def _accepts_training(fn):
     import keras
 
     return isinstance(fn, keras.layers.Layer)
+
+
+# ---- least squares (LSGAN) -------------------------------------------------
+
+def lsgan_discriminator_loss(real_outputs, fake_outputs, a=0.0, b=1.0):
+    """Discriminator loss of LSGAN (Mao et al. 2017, Eq. 2).
+
+    ``1/2 mean (D(x) - b)^2 + 1/2 mean (D(G(z)) - a)^2`` on the
+    discriminator's raw outputs (no sigmoid): real samples are pulled to the
+    code b, generated ones to the code a.
+
+    The authors' code (github.com/xudonmao/LSGAN, `vgg.py`, `loss_l2`) uses
+    ``tf.nn.l2_loss``, a sum over the batch; this is the paper's expectation
+    (the mean), so the value does not grow with the batch size.
+
+    Args:
+        real_outputs: D's raw outputs on real samples, `(B,)` or `(B, 1)`.
+        fake_outputs: D's raw outputs on generated samples.
+        a: Target code of generated samples (0 in the authors' code, -1 in
+            the paper's Pearson chi-squared coding, section 3.2.2).
+        b: Target code of real samples (1 in both codings).
+
+    Returns:
+        Scalar float32 tensor (>= 0; 0 when D outputs exactly b on real and
+        a on generated samples).
+
+    Example:
+    >>> float(lsgan_discriminator_loss(tf.ones(4), tf.zeros(4)))
+    0.0
+    """
+    real_outputs, fake_outputs = _f32(real_outputs), _f32(fake_outputs)
+    return 0.5 * tf.reduce_mean(tf.square(real_outputs - b)) + \
+        0.5 * tf.reduce_mean(tf.square(fake_outputs - a))
+
+
+def lsgan_generator_loss(fake_outputs, c=1.0):
+    """Generator loss of LSGAN (Mao et al. 2017, Eq. 2).
+
+    ``1/2 mean (D(G(z)) - c)^2``: the generator pulls D's output on its
+    samples to the code c it wants D to believe (1 in the authors' code, 0 in
+    the Pearson chi-squared coding a = -1, b = 1, c = 0 of section 3.2.2).
+
+    Args:
+        fake_outputs: D's raw outputs on generated samples.
+        c: The target code.
+
+    Returns:
+        Scalar float32 tensor (>= 0).
+    """
+    return 0.5 * tf.reduce_mean(tf.square(_f32(fake_outputs) - c))
+
+
+# ---- boundary equilibrium (BEGAN) ------------------------------------------
+
+def reconstruction_error(images, reconstructions):
+    """BEGAN's per-sample autoencoder loss ``L(v) = mean |v - D(v)|``.
+
+    The L1 norm (eta = 1 of Berthelot et al. 2017, section 3.1), averaged
+    over the pixels so its scale does not depend on the image size (as in
+    the widely used reimplementation github.com/carpedm20/BEGAN-tensorflow,
+    `trainer.py`, ``reduce_mean(abs(AE_x - x))``).
+
+    Args:
+        images: Tensor `(B, ...)`.
+        reconstructions: The autoencoder's output, same shape.
+
+    Returns:
+        Float32 tensor `(B, 1)`: one reconstruction error per sample.
+    """
+    diff = tf.abs(_f32(images) - _f32(reconstructions))
+    axes = tf.range(1, tf.rank(diff))
+    return tf.reshape(tf.reduce_mean(diff, axis=axes), (-1, 1))
+
+
+def began_discriminator_loss(real_errors, fake_errors, k):
+    """Discriminator loss of BEGAN (Berthelot et al. 2017, Eq. 4).
+
+    ``L_D = L(x) - k_t L(G(z_D))``: the autoencoder learns to reconstruct
+    real images and, weighted by the controller's k_t, to reconstruct
+    generated images badly.
+
+    Args:
+        real_errors: Per-sample reconstruction errors L(x) (see
+            `reconstruction_error`).
+        fake_errors: Per-sample reconstruction errors L(G(z_D)).
+        k: The controller's k_t in [0, 1] (scalar).
+
+    Returns:
+        Scalar float32 tensor.
+    """
+    return tf.reduce_mean(_f32(real_errors)) - \
+        _f32(k) * tf.reduce_mean(_f32(fake_errors))
+
+
+def began_generator_loss(fake_errors):
+    """Generator loss of BEGAN (Berthelot et al. 2017, Eq. 4): ``L(G(z_G))``.
+
+    Args:
+        fake_errors: Per-sample reconstruction errors of generated samples.
+
+    Returns:
+        Scalar float32 tensor (>= 0).
+    """
+    return tf.reduce_mean(_f32(fake_errors))
+
+
+def began_k_update(k, real_error, fake_error, gamma, lambda_k=0.001):
+    """One step of BEGAN's proportional controller (Eq. 4), clipped to [0, 1].
+
+    ``k_{t+1} = clip(k_t + lambda_k (gamma L(x) - L(G(z_G))), 0, 1)``: k
+    grows while generated samples are reconstructed too well for the
+    equilibrium ``E[L(G(z))] = gamma E[L(x)]`` and shrinks otherwise. The
+    clipping to [0, 1] is the paper's ("k_t in [0, 1]", section 3.4).
+
+    Args:
+        k: k_t (scalar).
+        real_error: Mean L(x) of the step.
+        fake_error: Mean L(G(z_G)) of the step.
+        gamma: The diversity ratio in (0, 1].
+        lambda_k: The proportional gain (paper: 0.001).
+
+    Returns:
+        Scalar float32 tensor k_{t+1}.
+    """
+    balance = _f32(gamma) * _f32(real_error) - _f32(fake_error)
+    return tf.clip_by_value(_f32(k) + _f32(lambda_k) * balance, 0.0, 1.0)
+
+
+def began_convergence_measure(real_error, fake_error, gamma):
+    """BEGAN's global convergence measure (Berthelot et al. 2017, Eq. 5).
+
+    ``M_global = L(x) + |gamma L(x) - L(G(z_G))|``: low when the
+    autoencoder reconstructs real images well and the equilibrium holds; it
+    falls as the samples improve (the paper's Fig. 2).
+
+    Args:
+        real_error: Mean L(x).
+        fake_error: Mean L(G(z_G)).
+        gamma: The diversity ratio.
+
+    Returns:
+        Scalar float32 tensor.
+    """
+    real_error = _f32(real_error)
+    return real_error + tf.abs(_f32(gamma) * real_error - _f32(fake_error))

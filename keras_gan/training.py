@@ -72,7 +72,9 @@ _RESUME_KEYS = ("model", "arch", "dataset", "data", "data_dir",
                 "steps_per_epoch", "batch_size", "latent_dim", "hidden",
                 "base_filters", "lr", "g_lr", "lr_decay", "n_critic",
                 "clip_value", "gp_weight", "ema", "ema_decay", "seed", "jit",
-                "steps_per_execution", "precision", "strategy")
+                "steps_per_execution", "precision", "strategy",
+                "lsgan_coding", "gamma", "curriculum_steps", "critics",
+                "unroll_steps")
 
 
 class ConfigError(ValueError):
@@ -119,7 +121,15 @@ class TrainConfig:
         lr_decay: "none" or "linear" (to 0 at the last step).
         n_critic: Critic updates per generator update (default: per model).
         clip_value: WGAN weight clipping c (wgan only).
-        gp_weight: WGAN-GP lambda (wgan-gp only).
+        gp_weight: WGAN-GP lambda (wgan-gp and wgan-c).
+        lsgan_coding: LSGAN's codes (a, b, c): "zero-one" (0, 1, 1), the
+            authors' code, or "pearson" (-1, 1, 0) (lsgan only).
+        gamma: BEGAN's diversity ratio, in (0, 1] (began only).
+        curriculum_steps: WGAN-C's critic updates from the weakest critic
+            to the strongest (default: half of the run; wgan-c only).
+        critics: WGAN-C's number of critics (wgan-c only).
+        unroll_steps: UnrolledGAN's K, the discriminator optimizer steps the
+            generator looks ahead (unrolled-gan only; 0 = gan-minimax).
         ema: Keep an exponential moving average of the generator's weights
             and sample, score and export it.
         ema_decay: Its decay, in (0, 1).
@@ -159,6 +169,11 @@ class TrainConfig:
     n_critic: int = None
     clip_value: float = None
     gp_weight: float = None
+    lsgan_coding: str = None
+    gamma: float = None
+    curriculum_steps: int = None
+    critics: int = None
+    unroll_steps: int = None
     ema: bool = None
     ema_decay: float = None
     seed: int = 0
@@ -282,6 +297,16 @@ def resolve(config):
     _choice("dataset", c.dataset, DATASETS)
     _choice("precision", c.precision, PRECISIONS)
     _choice("strategy", c.strategy, STRATEGIES)
+    if c.model in presets.CONDITIONAL_MODELS and (
+            c.model, c.dataset) not in presets.PRESETS:
+        raise ConfigError(f"--model {c.model} needs class labels: expected "
+                          f"--dataset mnist or fashion_mnist (or --data with "
+                          f"labels y), received --dataset {c.dataset}")
+    if c.model == "unrolled-gan" and (c.model, c.dataset) not in \
+            presets.PRESETS:
+        raise ConfigError(f"--model unrolled-gan has presets for the 2-D data "
+                          f"sets {', '.join(presets.TOY_DATASETS)} only, "
+                          f"received --dataset {c.dataset}")
     if (c.model, c.dataset) not in presets.PRESETS:
         raise ConfigError(f"--model {c.model} has convolutional networks for "
                           f"images; it does not apply to the 2-D data set "
@@ -305,17 +330,19 @@ def resolve(config):
     if c.clip_value is not None and c.model != "wgan":
         raise ConfigError(f"--clip-value applies to --model wgan only, "
                           f"received it with --model {c.model}")
-    if c.gp_weight is not None and c.model != "wgan-gp":
-        raise ConfigError(f"--gp-weight applies to --model wgan-gp only, "
-                          f"received it with --model {c.model}")
+    if c.gp_weight is not None and c.model not in ("wgan-gp", "wgan-c"):
+        raise ConfigError(f"--gp-weight applies to --model wgan-gp and "
+                          f"wgan-c only, received it with --model {c.model}")
     if c.model == "wgan":
         c.clip_value = _positive_float(
             "clip-value", p["clip_value"] if c.clip_value is None
             else c.clip_value)
-    if c.model == "wgan-gp":
+    if c.model in ("wgan-gp", "wgan-c"):
         c.gp_weight = _positive_float(
             "gp-weight", p["gp_weight"] if c.gp_weight is None
             else c.gp_weight, allow_zero=True)
+    _lsgan_began_wganc_flags(c, p)
+    _unroll_flags(c, p)
     if c.ema is None:
         c.ema = c.ema_decay is not None or p["ema_decay"] is not None
     if c.ema:
@@ -374,6 +401,56 @@ def resolve(config):
     return c
 
 
+def _lsgan_began_wganc_flags(c, p):
+    """Checks and fills the flags of lsgan, began and wgan-c."""
+    for flag, value, model in (("lsgan-coding", c.lsgan_coding, "lsgan"),
+                               ("gamma", c.gamma, "began"),
+                               ("curriculum-steps", c.curriculum_steps,
+                                "wgan-c"),
+                               ("critics", c.critics, "wgan-c")):
+        if value is not None and c.model != model:
+            raise ConfigError(f"--{flag} applies to --model {model} only, "
+                              f"received it with --model {c.model}")
+    if c.model in ("began", "wgan-c") and c.arch != "dcgan":
+        raise ConfigError(f"--model {c.model} has convolutional networks "
+                          f"only: expected --arch dcgan, received --arch "
+                          f"{c.arch}")
+    if c.model == "lsgan":
+        c.lsgan_coding = _choice("lsgan-coding",
+                                 c.lsgan_coding or p["lsgan_coding"],
+                                 presets.LSGAN_CODINGS)
+    if c.model == "began":
+        gamma = p["gamma"] if c.gamma is None else c.gamma
+        if not (isinstance(gamma, numbers.Real) and not isinstance(gamma, bool)
+                and 0.0 < gamma <= 1.0):
+            raise ConfigError(f"expected --gamma in (0, 1], received "
+                              f"{gamma!r}")
+        c.gamma = float(gamma)
+    if c.model == "wgan-c":
+        c.critics = _positive_int("critics", p["critics"] if c.critics is None
+                                  else c.critics)
+        c.curriculum_steps = _positive_int(
+            "curriculum-steps", max(1, c.epochs * c.steps_per_epoch // 2)
+            if c.curriculum_steps is None else c.curriculum_steps)
+
+
+def _unroll_flags(c, p):
+    """Checks and fills --unroll-steps (unrolled-gan only)."""
+    if c.unroll_steps is not None and c.model != "unrolled-gan":
+        raise ConfigError(f"--unroll-steps applies to --model unrolled-gan "
+                          f"only, received it with --model {c.model}")
+    if c.model != "unrolled-gan":
+        return
+    c.unroll_steps = _positive_int(
+        "unroll-steps", p["unroll_steps"] if c.unroll_steps is None
+        else c.unroll_steps, minimum=0)
+    if c.arch == "dcgan" and presets.DCGAN_CRITIC_NORM[c.model] == "batch":
+        raise ConfigError("--model unrolled-gan needs a discriminator "
+                          "without batch normalization (its statistics "
+                          "cannot be carried through the unroll), received "
+                          "a batch-norm DCGAN discriminator")
+
+
 def _run_name(c):
     source = pathlib.Path(c.data).stem if c.data else c.dataset
     return f"{c.model}-{source}"
@@ -430,6 +507,8 @@ class _Data:
     shape: tuple            # one sample
     source: str
     centres: np.ndarray = None
+    y: np.ndarray = None    # int labels, one per example (None: unlabelled)
+    num_classes: int = None  # set by _check_data for conditional models
 
 
 def load_data(c):
@@ -449,10 +528,11 @@ def load_data(c):
                    else name))
         if c.dataset == "stacked_mnist":
             x, _ = datasets.stacked_mnist(x, y, STACKED_MNIST_SIZE, c.seed)
-            source = f"stacked {source}"
+            source, y = f"stacked {source}", None
     except ValueError as error:
         raise ConfigError(str(error).replace("\n", " ")) from None
-    return _Data(x, tuple(x.shape[1:]), f"{source}: {len(x):,} images")
+    return _Data(x, tuple(x.shape[1:]), f"{source}: {len(x):,} images",
+                 y=y)
 
 
 def _check_data(c, data):
@@ -463,6 +543,40 @@ def _check_data(c, data):
                               or data.shape[1] % 4):
         raise ConfigError(f"expected images with height and width divisible "
                           f"by 4 for --arch dcgan, received {data.shape}")
+    if c.model in presets.CONDITIONAL_MODELS:
+        data.num_classes = _check_labels(c, data)
+    if c.model == "wgan-c" and min(data.shape[:2]) < 2 ** (c.critics - 1):
+        raise ConfigError(f"expected images of at least {2 ** (c.critics - 1)}"
+                          f" px for --critics {c.critics} (the weakest critic "
+                          f"sees them pooled by that factor), received "
+                          f"{data.shape}")
+
+
+#: The named data sets' number of classes.
+NAMED_CLASSES = 10
+
+
+def _check_labels(c, data):
+    """The number of classes of a conditional run's labels (or raises)."""
+    source = c.data or c.data_dir or c.dataset
+    if data.y is None:
+        raise ConfigError(f"--model {c.model} needs class labels: expected "
+                          f"an .npz with key y (one int label per image), "
+                          f"received {source} without labels")
+    y = data.y
+    if y.min() < 0 or (not c.data and y.max() >= NAMED_CLASSES):
+        bad = int(y.min() if y.min() < 0 else y.max())
+        top = f"0..{NAMED_CLASSES - 1}" if not c.data else ">= 0"
+        raise ConfigError(f"expected class labels {top}, received the label "
+                          f"{bad} in {source}")
+    num_classes = NAMED_CLASSES if not c.data else int(y.max()) + 1
+    missing = np.setdiff1d(np.arange(num_classes), y)
+    if num_classes < 2 or (c.data and missing.size):
+        raise ConfigError(f"expected labels 0..K-1 with every class present "
+                          f"and K >= 2, received {source} with labels "
+                          f"0..{num_classes - 1} and no images of "
+                          f"{missing[:5].tolist() or 'another class'}")
+    return num_classes
 
 
 # ---- model ------------------------------------------------------------------
@@ -491,11 +605,27 @@ def _optimizers(c):
     return made
 
 
-def build_networks(c, sample_shape):
-    """The generator and discriminator of a resolved config."""
+def build_networks(c, sample_shape, num_classes=None):
+    """The generator and discriminator of a resolved config.
+
+    Conditional models (`presets.CONDITIONAL_MODELS`) get the conditional
+    networks of the same family for `num_classes` labels.
+    """
     from keras_gan import networks
 
     image = len(sample_shape) == 3
+    if c.model in presets.CONDITIONAL_MODELS:
+        return _conditional_networks(c, sample_shape, num_classes)
+    if c.model == "began":
+        return (networks.build_dcgan_generator(c.latent_dim, sample_shape,
+                                               c.base_filters),
+                networks.build_began_discriminator(
+                    sample_shape, **presets.BEGAN_AUTOENCODER))
+    if c.model == "wgan-c":
+        return (networks.build_dcgan_generator(c.latent_dim, sample_shape,
+                                               c.base_filters),
+                networks.build_curriculum_critics(sample_shape, c.base_filters,
+                                                  c.critics))
     if c.arch == "dcgan":
         return (networks.build_dcgan_generator(c.latent_dim, sample_shape,
                                                c.base_filters),
@@ -510,20 +640,63 @@ def build_networks(c, sample_shape):
                 sample_shape, c.hidden[::-1], activation=activation))
 
 
-def build_model(c, sample_shape):
-    """Builds and compiles the GAN of a resolved config (inside any scope)."""
+def _conditional_networks(c, sample_shape, num_classes):
+    """Conditional networks: `dcgan` with the label at every layer; the MLPs
+    with the one-hot label joined to z and to the image (no dropout, like
+    the unconditional MLPs; the paper's branch-and-maxout MLP is
+    `networks.build_conditional_mlp_*` with its defaults)."""
+    from keras_gan import networks
+
+    if c.arch == "dcgan":
+        return (networks.build_conditional_dcgan_generator(
+                    c.latent_dim, num_classes, sample_shape, c.base_filters),
+                networks.build_conditional_dcgan_discriminator(
+                    sample_shape, num_classes, c.base_filters,
+                    norm=presets.DCGAN_CRITIC_NORM[c.model]))
+    activation = "relu" if c.arch == "seed-mlp" else "leaky_relu"
+    return (networks.build_conditional_mlp_generator(
+                c.latent_dim, num_classes, sample_shape, c.hidden,
+                branch_units=None, activation=activation, dropout=0.0),
+            networks.build_conditional_mlp_discriminator(
+                sample_shape, num_classes, c.hidden[::-1], branch_units=None,
+                pieces=None, activation=activation, dropout=0.0))
+
+
+def build_model(c, sample_shape, num_classes=None):
+    """Builds and compiles the GAN of a resolved config (inside any scope).
+
+    `num_classes` is the number of labels of a conditional model.
+    """
     import keras
 
     from keras_gan import models
 
     keras.utils.set_random_seed(c.seed)
-    generator, discriminator = build_networks(c, sample_shape)
+    generator, discriminator = build_networks(c, sample_shape, num_classes)
     common = dict(n_critic=c.n_critic, seed=c.seed,
                   ema_decay=c.ema_decay if c.ema else None)
-    if c.model in ("gan", "gan-minimax", "dcgan"):
+    if c.model == "cgan":
+        model = models.ConditionalGAN(generator, discriminator, c.latent_dim,
+                                      num_classes, **common)
+    elif c.model in ("gan", "gan-minimax", "dcgan"):
         model = models.GAN(generator, discriminator, c.latent_dim,
                            loss="minimax" if c.model == "gan-minimax"
                            else "non_saturating", **common)
+    elif c.model == "lsgan":
+        model = models.LSGAN(generator, discriminator, c.latent_dim,
+                             coding=c.lsgan_coding, **common)
+    elif c.model == "began":
+        model = models.BEGAN(generator, discriminator, c.latent_dim,
+                             gamma=c.gamma,
+                             lambda_k=presets.ALGORITHMS["began"]["lambda_k"],
+                             **common)
+    elif c.model == "wgan-c":
+        model = models.WGANC(generator, discriminator, c.latent_dim,
+                             curriculum_steps=c.curriculum_steps,
+                             gp_weight=c.gp_weight, **common)
+    elif c.model == "unrolled-gan":
+        model = models.UnrolledGAN(generator, discriminator, c.latent_dim,
+                                   unroll_steps=c.unroll_steps, **common)
     elif c.model == "wgan":
         model = models.WGAN(generator, discriminator, c.latent_dim, **common)
     else:
@@ -665,7 +838,7 @@ def _train(c, data):
         if resuming:
             model = keras.saving.load_model(checkpoint)
         else:
-            model = build_model(c, data.shape)
+            model = build_model(c, data.shape, data.num_classes)
     done_steps = _count(model.d_optimizer.iterations)
     initial_epoch, extra = divmod(done_steps, c.steps_per_epoch)
     if extra:
@@ -682,13 +855,17 @@ def _train(c, data):
         print(f"resuming {run_dir} at epoch {initial_epoch + 1} "
               f"(step {done_steps})", flush=True)
 
+    conditional = c.model in presets.CONDITIONAL_MODELS
     dataset = datasets.make_dataset(
         data.x, c.batch_size, seed=c.seed,
-        start_step=initial_epoch * c.steps_per_epoch)
+        start_step=initial_epoch * c.steps_per_epoch,
+        y=data.y if conditional else None)
     image = len(data.shape) == 3
     noise = np.random.default_rng([c.seed, 1]).standard_normal(
         (GRID_SAMPLES if image else SCATTER_POINTS, c.latent_dim)
     ).astype(np.float32)
+    if conditional:
+        noise = _class_grid_inputs(noise, data.num_classes)
     real_points = None if image else data.x[:SCATTER_POINTS]
     guard = cbs.NonFiniteGuard()
     monitor = _quality_monitor(c, data)
@@ -737,7 +914,7 @@ def _train(c, data):
         try:
             export_path = export_generator(
                 model.sampling_generator, c.export_dir, c.export_name,
-                latent_dim=c.latent_dim,
+                latent_dim=c.latent_dim, num_classes=data.num_classes,
                 metadata={"run_dir": str(run_dir), "model": c.model,
                           "dataset": c.dataset, "epochs": c.epochs})
         except ExportError as error:
@@ -761,6 +938,24 @@ def _train(c, data):
     return result
 
 
+#: Images per row (`plotting.save_image_grid`'s columns) and rows (classes)
+#: of a conditional model's sample grid.
+GRID_COLUMNS = 8
+GRID_CLASSES = 20
+
+
+def _class_grid_inputs(noise, num_classes):
+    """SampleGrid inputs with one row per class (the first `GRID_CLASSES`).
+
+    Column j uses the same z in every row, so a column shows one style
+    drawn as each class.
+    """
+    rows = min(num_classes, GRID_CLASSES)
+    z = np.tile(noise[:GRID_COLUMNS], (rows, 1))
+    labels = np.repeat(np.arange(rows, dtype=np.int32), GRID_COLUMNS)
+    return {"z": z, "label": labels}
+
+
 def _quality_monitor(c, data):
     """The QualityMonitor of a run (None with --monitor-samples 0)."""
     from keras_gan import evaluation
@@ -779,8 +974,14 @@ def _quality_monitor(c, data):
     lead = "\n" if c.verbose == 1 else ""
     warn = (lambda line: print(lead + line, file=sys.stderr, flush=True)) \
         if c.verbose else (lambda line: None)
+    labels = None
+    if c.model in presets.CONDITIONAL_MODELS:
+        from keras_gan.models.conditional import balanced_labels
+
+        labels = balanced_labels(n, data.num_classes)
     return evaluation.QualityMonitor(name, c.latent_dim, real=data.x,
-                                     num_samples=n, seed=c.seed, warn=warn)
+                                     num_samples=n, seed=c.seed, warn=warn,
+                                     labels=labels)
 
 
 def _final_warning(monitor):
@@ -810,6 +1011,12 @@ def summary_line(result):
 def quality_text(quality):
     """The QualityMonitor's last scores as a phrase ending in '; '."""
     q = quality or {}
+    if "class_accuracy" in q:  # a conditional model
+        return (f"final samples: {100 * q['class_accuracy']:.1f}% of the "
+                f"requested class (lowest class "
+                f"{100 * q['min_class_accuracy']:.1f}%), FID {q['fid']:.2f} "
+                f"({q['fid'] / q['fid_floor']:.1f}x the real-vs-real "
+                f"{q['fid_floor']:.2f}); ")
     if "fid" in q:
         return (f"final samples: FID {q['fid']:.2f} ({q['fid'] / q['fid_floor']:.1f}"
                 f"x the real-vs-real {q['fid_floor']:.2f}), "
@@ -863,9 +1070,13 @@ def _defaults_table():
             f"{widths:<15}{rate:<15}{p.batch_size:>5}  "
             f"{p.epochs}x{p.steps_per_epoch:<7}"
             f"{p.ema_decay or 'off'!s:<7}{'on' if p.jit else 'off'}")
-    lines.append("algorithms (fixed per model): gan, gan-minimax, dcgan Adam("
-                 "0.5, 0.999), n-critic 1; wgan RMSProp, n-critic 5, clip "
-                 "0.01; wgan-gp Adam(0.5, 0.9), n-critic 5, gp-weight 10")
+    lines.append("algorithms (fixed per model): gan, gan-minimax, dcgan, "
+                 "cgan Adam(0.5, 0.999), n-critic 1; wgan RMSProp, "
+                 "n-critic 5, clip 0.01; wgan-gp Adam(0.5, 0.9), n-critic 5, "
+                 "gp-weight 10; lsgan Adam(0.5, 0.999), codes (0, 1, 1); "
+                 "began Adam(0.5, 0.999), gamma 0.5, lambda-k 0.001; wgan-c "
+                 "as wgan-gp, 3 critics; unrolled-gan Adam(0.5, 0.999), "
+                 "unroll-steps 5")
     return "\n".join(lines)
 
 
@@ -880,7 +1091,8 @@ def build_parser(prog=None):
         epilog=_defaults_table())
     p.add_argument("--model", default="wgan", choices=MODELS,
                    help="objective (default: wgan); dcgan = DCGAN nets with "
-                        "the non-saturating GAN loss")
+                        "the non-saturating GAN loss; cgan = conditional GAN "
+                        "(draws a requested class; needs labels)")
     p.add_argument("--arch", choices=ARCHS,
                    help="network family (default: the preset's); seed-mlp "
                         "is the seed code's 100-100 ReLU MLP with z of 100")
@@ -889,7 +1101,8 @@ def build_parser(prog=None):
                         "bundled 5,000-digit sample); with --data it picks "
                         "the preset")
     p.add_argument("--data", metavar="PATH",
-                   help="user .npz with key x: NHWC uint8 or float in [0, 1]")
+                   help="user .npz with key x: NHWC uint8 or float in [0, 1] "
+                        "(and key y: int labels 0..K-1, for --model cgan)")
     p.add_argument("--data-dir", metavar="DIR",
                    help="folder with train-images-idx3-ubyte.gz and "
                         "train-labels-idx1-ubyte.gz")
@@ -921,7 +1134,25 @@ def build_parser(prog=None):
     p.add_argument("--clip-value", type=float,
                    help="WGAN weight clipping c (default 0.01; wgan only)")
     p.add_argument("--gp-weight", type=float,
-                   help="WGAN-GP lambda (default 10; wgan-gp only)")
+                   help="WGAN-GP lambda (default 10; wgan-gp and wgan-c)")
+    p.add_argument("--unroll-steps", type=int,
+                   help="UnrolledGAN's look-ahead: discriminator optimizer "
+                        "steps the generator's loss is taken through "
+                        "(default 5; unrolled-gan only; 0 = gan-minimax)")
+    p.add_argument("--lsgan-coding", choices=presets.LSGAN_CODINGS,
+                   help="LSGAN codes (a, b, c): zero-one = (0, 1, 1), the "
+                        "authors' code (default), pearson = (-1, 1, 0); "
+                        "lsgan only")
+    p.add_argument("--gamma", type=float,
+                   help="BEGAN diversity ratio in (0, 1] (default 0.5; "
+                        "began only)")
+    p.add_argument("--curriculum-steps", type=int,
+                   help="WGAN-C critic updates from the weakest critic to "
+                        "the strongest (default: half of the run; wgan-c "
+                        "only)")
+    p.add_argument("--critics", type=int,
+                   help="WGAN-C number of critics, the image at 1/2^k "
+                        "resolution (default 3; wgan-c only)")
     p.add_argument("--ema-decay", type=float,
                    help="decay of the generator's weight average, in (0, 1); "
                         "samples, scores and the export use the average "

@@ -108,3 +108,21 @@ def test_keras_round_trip_resumes_bitwise(tmp_path):
         m.fit(x[64:], batch_size=8, epochs=1, verbose=0)
     for a, b in zip(loaded.generator_ema.weights, model.generator_ema.weights):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_evaluation_scores_the_average_or_the_generator(tmp_path):
+    from keras_gan import evaluation
+
+    model = GAN(*nets(), LATENT, seed=0, ema_decay=0.5)
+    model.compile(jit_compile=False)
+    model.fit(batches(12).reshape(-1, 2), batch_size=8, epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    z = np.random.default_rng(1).normal(size=(5, LATENT)).astype("float32")
+    averaged_out = evaluation.load_sampler(tmp_path / "m.keras")(z)
+    trained_out = evaluation.load_sampler(tmp_path / "m.keras",
+                                          average=False)(z)
+    np.testing.assert_allclose(averaged_out,
+                               model.generator_ema(z).numpy(), atol=1e-6)
+    np.testing.assert_allclose(trained_out, model.generator(z).numpy(),
+                               atol=1e-6)
+    assert not np.allclose(averaged_out, trained_out)

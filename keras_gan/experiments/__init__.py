@@ -14,9 +14,11 @@ small importable functions that the tests call on small sizes:
   8 Gaussians, scored with `keras_gan.evaluation.mode_coverage`;
 * `vanishing_gradients` -- the minimax generator loss's gradient vanishes when
   D rejects the samples; the non-saturating loss's does not.
+* `unrolled` -- plain GAN vs unrolled GAN (K = 5, 10) on the ring in the
+  official demo's settings: snapshots and the mode histogram over time.
 
 Command line: ``python -m keras_gan.experiments {optimal-d,js-vs-w,xy-game,
-mode-collapse,vanishing-gradients,all} --out docs/``.
+mode-collapse,vanishing-gradients,unrolled,all} --out docs/``.
 """
 
 #: CLI name -> module name, in the order `all` runs them.
@@ -26,6 +28,7 @@ EXPERIMENTS = {
     "xy-game": "xy_game",
     "mode-collapse": "mode_collapse",
     "vanishing-gradients": "vanishing_gradients",
+    "unrolled": "unrolled",
 }
 
 __all__ = ["EXPERIMENTS"]

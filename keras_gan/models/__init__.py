@@ -16,6 +16,8 @@ One module per family; import them from here::
   2017).
 * `began`: `BEGAN` (autoencoder discriminator and the k_t controller,
   Berthelot et al. 2017).
+* `cyclegan`: `CycleGAN` (unpaired image-to-image translation: two
+  generators, two discriminators, cycle consistency, Zhu et al. 2017).
 * `curriculum`: `WGANC` (WGAN-GP against a convex combination of critics
   that grows stronger, Sharma et al. 2018).
 """
@@ -24,9 +26,11 @@ from keras_gan.models.base import GAN
 from keras_gan.models.began import BEGAN
 from keras_gan.models.conditional import ConditionalGAN
 from keras_gan.models.curriculum import WGANC
+from keras_gan.models.cyclegan import CycleGAN
 from keras_gan.models.lsgan import LSGAN
 from keras_gan.models.unrolled import UnrolledGAN
 from keras_gan.models.wgan import WGAN, WGANGP
 
-__all__ = ["BEGAN", "ConditionalGAN", "GAN", "LSGAN", "UnrolledGAN", "WGAN",
+__all__ = ["BEGAN", "ConditionalGAN", "CycleGAN", "GAN", "LSGAN",
+           "UnrolledGAN", "WGAN",
            "WGANC", "WGANGP"]

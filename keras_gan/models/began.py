@@ -49,7 +49,8 @@ def _check_autoencoder(autoencoder):
 def _energy_model(autoencoder, sample_shape):
     """`x -> L(x) = mean |x - D(x)|`, shape (B, 1): BEGAN's score."""
     x = keras.Input(sample_shape, name="x")
-    error = ReconstructionError(name="reconstruction_error")(
+    # float32 whatever the dtype policy: the score enters the losses.
+    error = ReconstructionError(name="reconstruction_error", dtype="float32")(
         [x, autoencoder(x)])
     return keras.Model(x, error, name=f"{autoencoder.name}_energy")
 

@@ -266,7 +266,10 @@ class ConditionalGAN(GAN):
                 "Expected (images, labels) batches for a ConditionalGAN, "
                 "e.g. fit(x, y) or datasets.make_dataset(x, ..., y=y). "
                 "Received: unlabelled data")
-        real = tf.cast(data[0], tf.float32)
+        real = data[0]
+        # As GAN.train_step: bytes (0..255) become [0, 1], what G draws.
+        real = (tf.cast(real, tf.float32) / 255.0 if real.dtype == tf.uint8
+                else tf.cast(real, tf.float32))
         labels = tf.cast(tf.reshape(data[1], [-1]), tf.int32)
         # A one-hot of a label outside [0, K) is all zeros: refuse it rather
         # than train on it (asserts are no-ops under XLA).

@@ -12,7 +12,14 @@ chosen at every iteration, the penalty weight written beta). Everything else
 is WGAN-GP: the Wasserstein losses and the gradient penalty, both on
 f_lambda.
 
-Choices made here where the paper leaves them open (see `WGANC`):
+Source note: this implementation was written from the paper's abstract and
+introduction and from a detailed summary of its method section and of its
+algorithm box (PaperWeekly / TwistedW, "Curriculum GANs (WGAN-C)", 2018),
+not from the full text; "section 3" here means the paper's method
+section, whose number we could not check. No official code was found.
+
+Choices made here, where the summary leaves them open (the paper's own
+settings for images could not be checked; see `WGANC`):
 
 1. the critics: the DCGAN critic at growing input resolutions
    (`networks.build_curriculum_critics`);
@@ -123,6 +130,11 @@ def _check_critics(critics):
                 f"Expected every critic to output one score per sample, "
                 f"shape (None, 1). Received: critics[{i}] output {out}")
         shapes.append(x_shape[1:])
+    names = [critic.name for critic in critics]
+    if len(set(names)) != len(names):
+        raise ValueError(
+            "Expected critics with distinct names (they become layers of one "
+            f"model; pass name=... when building them). Received: {names}")
     if len(set(shapes)) != 1:
         raise ValueError(
             "Expected all critics to take the same input shape (each pools "
@@ -161,10 +173,10 @@ class WGANC(WGANGP):
     follow uses the same lambda. A critic whose weight is 0 gets no
     gradient, so each critic starts learning when the curriculum reaches it.
 
-    What the paper fixes (section 3, as we read it): a critic that is a
-    convex combination of predefined critics, weights moving so that the
-    combination gets stronger, WGAN-GP underneath. What it leaves open, and
-    the choice made here:
+    What the paper fixes (section 3, as we read it; see the module's source
+    note): a critic that is a convex combination of predefined critics,
+    weights moving so that the combination gets stronger, WGAN-GP
+    underneath. What our source leaves open, and the choice made here:
 
     * which critics: `networks.build_curriculum_critics`, the WGAN-GP
       preset's DCGAN critic looking at the image average-pooled to 1/4,
