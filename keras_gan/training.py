@@ -16,7 +16,7 @@ run dir::
 
 Resume: `kill -9` at any moment, then the same command with `--resume`: the
 model (both networks, both optimizers, noise stream) comes back from
-`checkpoint.keras`, the completed epochs are `d_optimizer.iterations //
+`checkpoint.keras`, the completed epochs are `model.train_steps //
 steps_per_epoch` (stored inside that one atomically written file, so they can
 never disagree), and the data stream restarts at exactly that step (its order
 is a pure function of the seed, see `datasets.make_dataset`). TF op
@@ -66,6 +66,7 @@ LOG = "log.csv"
 
 #: Generator samples the QualityMonitor scores after every epoch.
 MONITOR_SAMPLES = 1000
+STACKED_MONITOR_FACTOR = 5
 
 # Settings that must not change between an interrupted run and its resume.
 _RESUME_KEYS = ("model", "arch", "dataset", "data", "data_dir",
@@ -74,7 +75,8 @@ _RESUME_KEYS = ("model", "arch", "dataset", "data", "data_dir",
                 "clip_value", "gp_weight", "ema", "ema_decay", "seed", "jit",
                 "steps_per_execution", "precision", "strategy",
                 "lsgan_coding", "gamma", "curriculum_steps", "critics",
-                "unroll_steps")
+                "unroll_steps", "data_b", "cycle_weight", "identity_weight",
+                "res_blocks")
 
 
 class ConfigError(ValueError):
@@ -130,6 +132,12 @@ class TrainConfig:
         critics: WGAN-C's number of critics (wgan-c only).
         unroll_steps: UnrolledGAN's K, the discriminator optimizer steps the
             generator looks ahead (unrolled-gan only; 0 = gan-minimax).
+        data_b: CycleGAN only: domain B of the user's own pair (`.npz` or a
+            folder of images; `data` is domain A).
+        cycle_weight: CycleGAN's lambda (cyclegan only).
+        identity_weight: CycleGAN's identity weight as a fraction of lambda
+            (cyclegan only; 0 = off).
+        res_blocks: Residual blocks of each CycleGAN generator.
         ema: Keep an exponential moving average of the generator's weights
             and sample, score and export it.
         ema_decay: Its decay, in (0, 1).
@@ -174,6 +182,10 @@ class TrainConfig:
     curriculum_steps: int = None
     critics: int = None
     unroll_steps: int = None
+    data_b: str = None
+    cycle_weight: float = None
+    identity_weight: float = None
+    res_blocks: int = None
     ema: bool = None
     ema_decay: float = None
     seed: int = 0
@@ -205,6 +217,7 @@ class RunResult:
     n_examples: int = 0
     data_source: str = ""
     final_picture: pathlib.Path = None
+    steps_taken: int = 0
     quality: dict = dataclasses.field(default_factory=dict)
     warning: str = None
 
@@ -297,6 +310,8 @@ def resolve(config):
     _choice("dataset", c.dataset, DATASETS)
     _choice("precision", c.precision, PRECISIONS)
     _choice("strategy", c.strategy, STRATEGIES)
+    if _is_translation(c):  # CycleGAN: its own path, at the end of the file
+        return _resolve_translation(c)
     if c.model in presets.CONDITIONAL_MODELS and (
             c.model, c.dataset) not in presets.PRESETS:
         raise ConfigError(f"--model {c.model} needs class labels: expected "
@@ -515,6 +530,8 @@ def load_data(c):
     """Loads the training data of a resolved config (raises ConfigError)."""
     from keras_gan import datasets
 
+    if c.model in presets.TRANSLATION_MODELS:
+        return _load_translation_data(c)
     if c.dataset in ("ring", "grid"):
         x = datasets.sample_toy(c.dataset, TOY_POINTS, seed=c.seed)
         return _Data(x, (2,), f"{c.dataset}: {TOY_POINTS:,} points",
@@ -536,6 +553,8 @@ def load_data(c):
 
 
 def _check_data(c, data):
+    if c.model in presets.TRANSLATION_MODELS:
+        return _check_translation_data(c, data)
     if c.batch_size > len(data.x):
         raise ConfigError(f"expected --batch-size <= the number of examples "
                           f"({len(data.x)}), received {c.batch_size}")
@@ -815,6 +834,8 @@ def _count(variable):
 
 
 def _train(c, data):
+    if c.model in presets.TRANSLATION_MODELS:
+        return _train_translation(c, data)
     import keras
 
     from keras_gan import callbacks as cbs
@@ -839,7 +860,9 @@ def _train(c, data):
             model = keras.saving.load_model(checkpoint)
         else:
             model = build_model(c, data.shape, data.num_classes)
-    done_steps = _count(model.d_optimizer.iterations)
+    # Steps taken, not updates applied: under float16 loss scaling a step
+    # whose gradients overflow is skipped, yet it consumed its batch.
+    done_steps = _count(model.train_steps)
     initial_epoch, extra = divmod(done_steps, c.steps_per_epoch)
     if extra:
         raise ConfigError(f"cannot resume: {checkpoint} holds {done_steps} "
@@ -927,6 +950,7 @@ def _train(c, data):
                        initial_epoch=initial_epoch, steps=steps,
                        generator_steps=_count(model.g_optimizer.iterations),
                        seconds=time.time() - start, export_path=export_path,
+                       steps_taken=_count(model.train_steps),
                        history=history, n_examples=len(data.x),
                        data_source=data.source, final_picture=final,
                        quality=dict(monitor.last) if monitor else {},
@@ -970,6 +994,11 @@ def _quality_monitor(c, data):
         n = min(n, len(data.x) // 2)
         if n <= 128:   # too few real images for FID's covariance
             name, n = None, c.monitor_samples
+    if name == "stacked_mnist":
+        # 1,000 modes: 1,000 samples would hit only ~630 of them even from
+        # a perfect generator; 5x as many keep the histogram's own noise
+        # (KL ~ 0.1) well below the collapse threshold.
+        n = STACKED_MONITOR_FACTOR * n
     # With a progress bar on the line, the warning starts a line of its own.
     lead = "\n" if c.verbose == 1 else ""
     warn = (lambda line: print(lead + line, file=sys.stderr, flush=True)) \
@@ -993,6 +1022,12 @@ def _final_warning(monitor):
         f"at the samples" if reason else None
 
 
+def _skipped_text(result):
+    skipped = result.steps_taken - result.steps
+    return (f"; {skipped} more step{'s' * (skipped != 1)} skipped by float16 "
+            f"loss scaling" if skipped > 0 else "")
+
+
 def summary_line(result):
     """The closing one-line summary of a run."""
     minutes, seconds = divmod(result.seconds, 60)
@@ -1000,7 +1035,8 @@ def summary_line(result):
               if result.export_path else "; no export")
     return (f"done: epochs {result.initial_epoch + 1}-{result.epochs} of "
             f"{result.epochs} ({result.steps} critic and "
-            f"{result.generator_steps} generator steps in total) in "
+            f"{result.generator_steps} generator steps in total"
+            f"{_skipped_text(result)}) in "
             f"{int(minutes)}m{seconds:04.1f}s; data {result.data_source}; "
             f"{quality_text(result.quality)}"
             f"wrote {result.final_picture.name}, samples/, loss_curves.png, "
@@ -1070,13 +1106,21 @@ def _defaults_table():
             f"{widths:<15}{rate:<15}{p.batch_size:>5}  "
             f"{p.epochs}x{p.steps_per_epoch:<7}"
             f"{p.ema_decay or 'off'!s:<7}{'on' if p.jit else 'off'}")
+    for (model, data), t in presets.TRANSLATION_PRESETS.items():
+        lines.append(
+            f"  {model:<12}{data:<15}resnet, F={t.base_filters}, "
+            f"{t.res_blocks} blocks, PatchGAN; lr {t.lr:g}"
+            f"{' lin 2nd half' if t.lr_decay == 'linear' else ''}, batch "
+            f"{t.batch_size}, {t.epochs}x{t.steps_per_epoch}, identity "
+            f"{t.identity_weight:g}")
     lines.append("algorithms (fixed per model): gan, gan-minimax, dcgan, "
                  "cgan Adam(0.5, 0.999), n-critic 1; wgan RMSProp, "
                  "n-critic 5, clip 0.01; wgan-gp Adam(0.5, 0.9), n-critic 5, "
                  "gp-weight 10; lsgan Adam(0.5, 0.999), codes (0, 1, 1); "
                  "began Adam(0.5, 0.999), gamma 0.5, lambda-k 0.001; wgan-c "
                  "as wgan-gp, 3 critics; unrolled-gan Adam(0.5, 0.999), "
-                 "unroll-steps 5")
+                 "unroll-steps 5; cyclegan Adam(0.5, 0.999), lambda 10, "
+                 "50-fake buffers")
     return "\n".join(lines)
 
 
@@ -1092,7 +1136,10 @@ def build_parser(prog=None):
     p.add_argument("--model", default="wgan", choices=MODELS,
                    help="objective (default: wgan); dcgan = DCGAN nets with "
                         "the non-saturating GAN loss; cgan = conditional GAN "
-                        "(draws a requested class; needs labels)")
+                        "(draws a requested class; needs labels); cyclegan = "
+                        "unpaired image-to-image translation (--dataset "
+                        "mnist2inverted|mnist2fashion, or --data A --data-b "
+                        "B)")
     p.add_argument("--arch", choices=ARCHS,
                    help="network family (default: the preset's); seed-mlp "
                         "is the seed code's 100-100 ReLU MLP with z of 100")
@@ -1153,6 +1200,19 @@ def build_parser(prog=None):
     p.add_argument("--critics", type=int,
                    help="WGAN-C number of critics, the image at 1/2^k "
                         "resolution (default 3; wgan-c only)")
+    p.add_argument("--data-b", metavar="PATH",
+                   help="cyclegan only: domain B of your own pair, an .npz "
+                        "(key x) or a folder of images; --data is domain A "
+                        "(same image shape)")
+    p.add_argument("--cycle-weight", type=float,
+                   help="CycleGAN lambda, the cycle-consistency weight "
+                        "(default 10; cyclegan only)")
+    p.add_argument("--identity-weight", type=float,
+                   help="CycleGAN identity weight as a fraction of lambda "
+                        "(default: preset, 0.5; 0 = off; cyclegan only)")
+    p.add_argument("--res-blocks", type=int,
+                   help="residual blocks of each CycleGAN generator "
+                        "(default: preset; cyclegan only)")
     p.add_argument("--ema-decay", type=float,
                    help="decay of the generator's weight average, in (0, 1); "
                         "samples, scores and the export use the average "
@@ -1213,3 +1273,364 @@ def main(argv=None, prog=None):
         print(f"{parser.prog}: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+# ---- image-to-image translation (CycleGAN) ----------------------------------
+#
+# A path of its own: two unpaired domains in, two generators out, no noise.
+# `resolve`, `load_data`, `_check_data` and `_train` hand a cyclegan config
+# to the functions below; the run dir, checkpoint, resume and exit codes are
+# the GANs'.
+
+#: Flags of the noise GANs that a CycleGAN has no use for.
+_NOT_FOR_TRANSLATION = (
+    ("arch", "arch"), ("latent_dim", "latent-dim"), ("hidden", "hidden"),
+    ("n_critic", "n-critic"), ("clip_value", "clip-value"),
+    ("gp_weight", "gp-weight"), ("lsgan_coding", "lsgan-coding"),
+    ("gamma", "gamma"), ("curriculum_steps", "curriculum-steps"),
+    ("critics", "critics"), ("unroll_steps", "unroll-steps"),
+    ("ema", "ema"), ("ema_decay", "ema-decay"), ("data_dir", "data-dir"))
+#: Flags of the CycleGAN only.
+_TRANSLATION_ONLY = (("data_b", "data-b"), ("cycle_weight", "cycle-weight"),
+                     ("identity_weight", "identity-weight"),
+                     ("res_blocks", "res-blocks"))
+#: Images per domain in the per-epoch translation grid.
+TRANSLATION_GRID_COLUMNS = 8
+#: The preset a user's own --data/--data-b pair takes by default.
+USER_PAIR_PRESET = "mnist2inverted"
+
+
+def _is_translation(c):
+    return (c.model in presets.TRANSLATION_MODELS
+            or c.dataset in presets.TRANSLATION_DATASETS
+            or any(getattr(c, key) is not None
+                   for key, _ in _TRANSLATION_ONLY))
+
+
+def _resolve_translation(c):
+    """`resolve` for --model cyclegan (and refusals of its flags elsewhere)."""
+    if c.model not in presets.TRANSLATION_MODELS:
+        for key, flag in _TRANSLATION_ONLY:
+            if getattr(c, key) is not None:
+                raise ConfigError(f"--{flag} applies to --model cyclegan "
+                                  f"only, received it with --model {c.model}")
+        raise ConfigError(f"--dataset {c.dataset} holds two unpaired domains "
+                          f"for --model cyclegan, received --model {c.model}")
+    for key, flag in _NOT_FOR_TRANSLATION:
+        if getattr(c, key) is not None:
+            raise ConfigError(f"--{flag} does not apply to --model cyclegan "
+                              f"(ResNet generators and PatchGAN "
+                              f"discriminators: see --base-filters and "
+                              f"--res-blocks)")
+    if c.precision != "float32" or c.strategy != "default":
+        raise ConfigError(f"--model cyclegan trains in float32 on one device:"
+                          f" expected --precision float32 and --strategy "
+                          f"default, received --precision {c.precision} "
+                          f"--strategy {c.strategy}")
+    if (c.data is None) != (c.data_b is None):
+        given = "--data" if c.data is not None else "--data-b"
+        raise ConfigError(f"expected --data A and --data-b B together for "
+                          f"--model cyclegan (its two domains), received "
+                          f"only {given}")
+    if c.data is None and c.dataset not in presets.TRANSLATION_DATASETS:
+        raise ConfigError(f"--model cyclegan needs two unpaired domains: "
+                          f"expected --dataset "
+                          f"{' or '.join(presets.TRANSLATION_DATASETS)}, or "
+                          f"--data A --data-b B, received --dataset "
+                          f"{c.dataset}")
+    preset_of = c.dataset if c.dataset in presets.TRANSLATION_DATASETS \
+        else USER_PAIR_PRESET
+    if c.data is not None:
+        c.dataset = None  # the user's domains: no held-out set, no labels
+    p = presets.resolve_preset(c.model, preset_of)
+    c.base_filters = _positive_int("base-filters", p["base_filters"]
+                                   if c.base_filters is None
+                                   else c.base_filters)
+    c.res_blocks = _positive_int("res-blocks", p["res_blocks"]
+                                 if c.res_blocks is None else c.res_blocks,
+                                 minimum=0)
+    c.epochs = _positive_int("epochs", p["epochs"] if c.epochs is None
+                             else c.epochs)
+    c.steps_per_epoch = _positive_int(
+        "steps-per-epoch", p["steps_per_epoch"]
+        if c.steps_per_epoch is None else c.steps_per_epoch)
+    c.batch_size = _positive_int("batch-size", p["batch_size"]
+                                 if c.batch_size is None else c.batch_size)
+    c.lr = _positive_float("lr", p["lr"] if c.lr is None else c.lr)
+    c.g_lr = _positive_float("g-lr", c.lr if c.g_lr is None else c.g_lr)
+    c.lr_decay = _choice("lr-decay", c.lr_decay or p["lr_decay"], LR_DECAYS)
+    c.cycle_weight = _positive_float(
+        "cycle-weight", p["cycle_weight"] if c.cycle_weight is None
+        else c.cycle_weight)
+    c.identity_weight = _positive_float(
+        "identity-weight", p["identity_weight"] if c.identity_weight is None
+        else c.identity_weight, allow_zero=True)
+    c.jit = bool(p["jit"]) if c.jit is None else bool(c.jit)
+    if not _is_int(c.seed) or not 0 <= c.seed < 2**31 - 1:
+        raise ConfigError(f"expected --seed to be an integer in "
+                          f"[0, 2**31 - 1), received {c.seed!r}")
+    if c.steps_per_execution is None:
+        c.steps_per_execution = max(k for k in range(1, 11)
+                                    if c.steps_per_epoch % k == 0)
+    c.steps_per_execution = _positive_int("steps-per-execution",
+                                          c.steps_per_execution)
+    if c.steps_per_epoch % c.steps_per_execution:
+        raise ConfigError(f"expected --steps-per-execution to divide "
+                          f"--steps-per-epoch {c.steps_per_epoch}, received "
+                          f"{c.steps_per_execution}")
+    if not _is_int(c.monitor_samples) or c.monitor_samples < 0:
+        raise ConfigError(f"expected --monitor-samples to be an integer >= "
+                          f"0, received {c.monitor_samples!r}")
+    if c.verbose not in (0, 1, 2):
+        raise ConfigError(f"expected verbose in 0, 1, 2, received "
+                          f"{c.verbose!r}")
+    source = (f"{pathlib.Path(c.data).stem}2{pathlib.Path(c.data_b).stem}"
+              if c.data is not None else c.dataset)
+    c.run_dir = str(c.run_dir or pathlib.Path("runs") / f"{c.model}-{source}")
+    c.export_name = c.export_name or c.model
+    name = c.export_name
+    if c.export and (not name or name in (".", "..") or name.startswith(".")
+                     or any(sep in name for sep in ("/", "\\", "\0"))):
+        raise ConfigError(f"expected --export-name to be a plain folder name "
+                          f"(no path separators, not starting with '.'), "
+                          f"received {name!r}")
+    return c
+
+
+@dataclasses.dataclass
+class _TranslationData:
+    x_a: np.ndarray          # domain A training images, uint8 or float32
+    x_b: np.ndarray          # domain B
+    shape: tuple             # one image (H, W, C), both domains
+    source: str
+    held_out: dict           # test_a, test_b (+ labels_a, labels_b)
+    domains: tuple = ("A", "B")
+
+
+def _load_translation_data(c):
+    from keras_gan import datasets
+
+    try:
+        if c.data is not None:
+            x_a, x_b = datasets.load_translation_pair(c.data, c.data_b)
+            grid = TRANSLATION_GRID_COLUMNS
+            # No held-out images of the user's domains: the monitor and the
+            # grid use the first training images (said in the README).
+            held_out = {"test_a": x_a[:max(grid, c.monitor_samples)],
+                        "test_b": x_b[:max(grid, c.monitor_samples)]}
+            return _TranslationData(
+                x_a, x_b, tuple(x_a.shape[1:]),
+                f"{c.data}: {len(x_a):,} images | {c.data_b}: "
+                f"{len(x_b):,} images", held_out,
+                (pathlib.Path(c.data).stem, pathlib.Path(c.data_b).stem))
+        domains = datasets.translation_domains(c.dataset)
+    except ValueError as error:
+        raise ConfigError(str(error).replace("\n", " ")) from None
+    return _TranslationData(domains["train_a"], domains["train_b"],
+                            tuple(domains["train_a"].shape[1:]),
+                            domains["source"], domains, domains["domains"])
+
+
+def _check_translation_data(c, data):
+    smallest = min(len(data.x_a), len(data.x_b))
+    if c.batch_size > smallest:
+        raise ConfigError(f"expected --batch-size <= the images of the "
+                          f"smaller domain ({smallest}), received "
+                          f"{c.batch_size}")
+    height, width = data.shape[:2]
+    if height % 4 or width % 4 or min(height, width) < 8:
+        raise ConfigError(f"expected images of at least 8 x 8 px with height "
+                          f"and width divisible by 4 for --model cyclegan "
+                          f"(pad them), received {data.shape}")
+
+
+def _translation_optimizers(c):
+    """Adam(lr, 0.5) for the generators and for the discriminators; with
+    --lr-decay linear each rate is constant for the first half of the run
+    and falls linearly to 0 at its last step (Zhu et al. 2017, sec. 4)."""
+    import keras
+
+    from keras_gan.models.cyclegan import ConstantThenLinearDecay
+
+    algorithm = presets.ALGORITHMS[c.model]
+    total = c.epochs * c.steps_per_epoch
+    made = []
+    for rate in (c.g_lr, c.lr):
+        if c.lr_decay == "linear":
+            start = total // 2
+            rate = ConstantThenLinearDecay(rate, start, max(total - start, 1))
+        made.append(keras.optimizers.Adam(rate, beta_1=algorithm["beta_1"],
+                                          beta_2=algorithm["beta_2"]))
+    return made
+
+
+def build_translation_model(c, image_shape):
+    """Builds and compiles the CycleGAN of a resolved config."""
+    import keras
+
+    from keras_gan import networks
+    from keras_gan.models import CycleGAN
+
+    keras.utils.set_random_seed(c.seed)
+    p = presets.resolve_preset(c.model, c.dataset if c.dataset in
+                               presets.TRANSLATION_DATASETS
+                               else USER_PAIR_PRESET)
+    generators = [networks.build_resnet_generator(
+        image_shape, c.base_filters, c.res_blocks, name=f"generator_{ab}")
+        for ab in ("ab", "ba")]
+    discriminators = [networks.build_patchgan_discriminator(
+        image_shape, c.base_filters, p["downsamplings"],
+        name=f"discriminator_{x}") for x in ("a", "b")]
+    model = CycleGAN(*generators, *discriminators,
+                     cycle_weight=c.cycle_weight,
+                     identity_weight=c.identity_weight,
+                     pool_size=presets.ALGORITHMS[c.model]["pool_size"],
+                     seed=c.seed)
+    model.compile(*_translation_optimizers(c), jit_compile=c.jit,
+                  steps_per_execution=c.steps_per_execution)
+    return model
+
+
+def _translation_stream(c, data, start_step):
+    """(a, b) batches: each domain shuffled on its own (unpaired)."""
+    import tensorflow as tf
+
+    from keras_gan import datasets
+
+    return tf.data.Dataset.zip((
+        datasets.make_dataset(data.x_a, c.batch_size, seed=c.seed,
+                              start_step=start_step),
+        datasets.make_dataset(data.x_b, c.batch_size, seed=c.seed + 1,
+                              start_step=start_step)))
+
+
+def _train_translation(c, data):
+    import keras
+
+    from keras_gan import callbacks as cbs
+    from keras_gan import evaluation
+    from keras_gan.models.cyclegan import TranslationGrid
+
+    start = time.time()
+    run_dir = pathlib.Path(c.run_dir)
+    samples_dir, tb_dir = run_dir / "samples", run_dir / "tensorboard"
+    samples_dir.mkdir(parents=True, exist_ok=True)
+    for stale in run_dir.rglob(".*.tmp-*"):  # from a killed write
+        stale.unlink()
+    checkpoint = run_dir / CHECKPOINT
+    resuming = c.resume and checkpoint.exists()
+    _write_json(run_dir / CONFIG, {
+        "config": _jsonable(dataclasses.asdict(c)),
+        "data": data.source, "sample_shape": list(data.shape),
+        "domains": list(data.domains),
+        "preset": _jsonable(presets.resolve_preset(
+            c.model, c.dataset or USER_PAIR_PRESET))})
+    model = (keras.saving.load_model(checkpoint) if resuming
+             else build_translation_model(c, data.shape))
+    done_steps = _count(model.d_optimizer.iterations)
+    initial_epoch, extra = divmod(done_steps, c.steps_per_epoch)
+    if extra:
+        raise ConfigError(f"cannot resume: {checkpoint} holds {done_steps} "
+                          f"steps, not a multiple of --steps-per-epoch "
+                          f"{c.steps_per_epoch}")
+    rows = read_log(run_dir / LOG, initial_epoch)
+    history = {}
+    for row in rows:
+        for name, value in row.items():
+            if name != "epoch":
+                history.setdefault(name, []).append(value)
+    if c.verbose and resuming:
+        print(f"resuming {run_dir} at epoch {initial_epoch + 1} "
+              f"(step {done_steps})", flush=True)
+
+    columns = TRANSLATION_GRID_COLUMNS
+    guard = cbs.NonFiniteGuard()
+    monitor = None
+    if c.monitor_samples:
+        monitor = evaluation.TranslationMonitor(
+            data.held_out, c.dataset, min(c.monitor_samples,
+                                          len(data.held_out["test_a"]),
+                                          len(data.held_out["test_b"])))
+    clock = cbs.WallClock(rows[-1].get("seconds", 0.0) if rows else 0.0,
+                          start=start)
+    saver = cbs.AtomicCheckpoint(checkpoint, guard)
+    grid = TranslationGrid(data.held_out["test_a"][:columns],
+                           data.held_out["test_b"][:columns],
+                           str(samples_dir), log_dir=str(tb_dir))
+    callbacks = [guard, clock] + ([monitor] if monitor else []) + [
+        cbs.CSVLog(str(run_dir / LOG), rows),
+        grid,
+        cbs.LossCurves(str(run_dir / "loss_curves.png"), dict(history),
+                       title=f"{c.model} on "
+                             f"{c.dataset or ' | '.join(data.domains)}"),
+        cbs.ScalarLogger(str(tb_dir)),
+        saver,
+    ]
+    fit = model.fit(_translation_stream(c, data,
+                                        initial_epoch * c.steps_per_epoch),
+                    epochs=c.epochs, steps_per_epoch=c.steps_per_epoch,
+                    initial_epoch=initial_epoch, callbacks=callbacks,
+                    verbose=c.verbose, shuffle=False)
+    for name, values in fit.history.items():
+        history.setdefault(name, []).extend(values)
+    if guard.failure is not None:
+        last = saver.saved_epoch or initial_epoch
+        saved = (f"{checkpoint} (epoch {last})" if checkpoint.exists()
+                 else "none (no epoch completed)")
+        raise TrainingDiverged(
+            f"training stopped: {guard.failure}; last good checkpoint: "
+            f"{saved}")
+
+    final = grid.write(run_dir / "final_grid.png")
+    export_path = None
+    if c.export:
+        from keras_gan.export import ExportError, export_translator
+
+        metadata = {"run_dir": str(run_dir), "model": c.model,
+                    "dataset": c.dataset, "epochs": c.epochs,
+                    "domains": {"a": data.domains[0], "b": data.domains[1]}}
+        if c.data is not None:
+            metadata.update(data=str(c.data), data_b=str(c.data_b))
+        try:
+            export_path = export_translator(
+                model.generator_ab, model.generator_ba, c.export_dir,
+                c.export_name, metadata=metadata)
+        except ExportError as error:
+            raise ExportFailed(
+                f"training finished ({run_dir} is complete) but the export "
+                f"failed: {' '.join(str(error).split())}; retry with: python "
+                f"export.py {run_dir}") from None
+    steps = _count(model.d_optimizer.iterations)
+    result = RunResult(run_dir=run_dir, epochs=c.epochs,
+                       initial_epoch=initial_epoch, steps=steps,
+                       generator_steps=_count(model.g_optimizer.iterations),
+                       seconds=time.time() - start, export_path=export_path,
+                       history=history,
+                       n_examples=len(data.x_a) + len(data.x_b),
+                       data_source=data.source, final_picture=final,
+                       quality=dict(monitor.last) if monitor else {})
+    if c.verbose:
+        print(translation_summary_line(result), flush=True)
+    return result
+
+
+def translation_summary_line(result):
+    """The closing one-line summary of a CycleGAN run."""
+    minutes, seconds = divmod(result.seconds, 60)
+    q = result.quality or {}
+    scores = ""
+    if "accuracy_ab" in q:
+        scores = (f"held-out digits keep their class A->B "
+                  f"{100 * q['accuracy_ab']:.1f}%, B->A "
+                  f"{100 * q['accuracy_ba']:.1f}%; ")
+    if "cycle_error" in q:
+        scores += f"mean cycle error {q['cycle_error']:.4f}; "
+    export = (f"; generators exported to {result.export_path}"
+              if result.export_path else "; no export")
+    return (f"done: epochs {result.initial_epoch + 1}-{result.epochs} of "
+            f"{result.epochs} ({result.steps} steps, each one update of both "
+            f"generators and both discriminators) in {int(minutes)}m"
+            f"{seconds:04.1f}s; data {result.data_source}; {scores}wrote "
+            f"{result.final_picture.name}, samples/, loss_curves.png, {LOG}, "
+            f"tensorboard/, {CHECKPOINT}, {CONFIG} in {result.run_dir}"
+            f"{export}")

@@ -315,3 +315,15 @@ def test_wgan_fit_without_clipping_warns():
         gp = WGANGP(*tiny_nets(), LATENT, seed=0)
         gp.compile()
         gp.fit(data(16), batch_size=8, epochs=1, verbose=0)
+
+
+def test_train_steps_counts_every_step_once_also_in_subclasses():
+    class Wrapped(GAN):
+        def train_step(self, data):   # replaces the step, calls the parent
+            return super().train_step(data)
+
+    for cls in (GAN, Wrapped):
+        model = cls(*tiny_nets(), LATENT, seed=0)
+        model.compile(jit_compile=False, steps_per_execution=2)
+        model.fit(data(48), batch_size=8, epochs=1, verbose=0)
+        assert int(model.train_steps) == 6 == int(model.d_optimizer.iterations)

@@ -135,8 +135,11 @@ def test_presets_are_filled_in(model, dataset):
     assert (c.hidden, c.base_filters) == (p.hidden, p.base_filters)
     assert c.ema == (p.ema_decay is not None)
     assert c.ema_decay == p.ema_decay
-    assert c.clip_value == algorithm.get("clip_value")
-    assert c.gp_weight == algorithm.get("gp_weight")
+    merged = presets.resolve_preset(model, dataset)
+    assert c.clip_value == merged.get("clip_value")
+    assert c.gp_weight == merged.get("gp_weight")
+    tuned = p.tuned or {}
+    assert all(merged[key] == value for key, value in tuned.items())
     assert c.run_dir == f"runs/{model}-{dataset}" and c.export_name == model
 
 
@@ -379,3 +382,25 @@ class _no_raise:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_float16_skipped_steps_count_as_taken_and_resume_exactly(tmp_path):
+    # Loss scaling starts at 2**15, so the first steps of a float16 run
+    # overflow and are skipped: updates applied < steps taken. Epochs and
+    # the data position follow the steps taken.
+    settings = dict(model="wgan-gp", dataset="grid", steps_per_epoch=6,
+                    n_critic=2, seed=4, lr_decay="none",
+                    precision="mixed_float16", steps_per_execution=1)
+    whole = training.run(tiny(tmp_path / "whole", epochs=2, **settings))
+    assert whole.steps_taken == 12 and whole.steps < 12
+    model = keras.saving.load_model(tmp_path / "whole" / "checkpoint.keras")
+    assert int(model.train_steps) == 12
+    training.run(tiny(tmp_path / "split", epochs=1, **settings))
+    resumed = training.run(tiny(tmp_path / "split", epochs=2, resume=True,
+                                **settings))
+    assert (resumed.initial_epoch, resumed.steps_taken) == (1, 12)
+    assert resumed.steps == whole.steps
+    for a, b in zip(final_weights(tmp_path / "split"),
+                    final_weights(tmp_path / "whole")):
+        np.testing.assert_array_equal(a, b)
+    assert "skipped by float16 loss scaling" in training.summary_line(whole)

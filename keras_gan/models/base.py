@@ -20,6 +20,8 @@ Example:
 ['d_loss', 'g_loss', 'gp', 'w_estimate']
 """
 
+import functools
+
 import keras
 import tensorflow as tf
 
@@ -90,6 +92,28 @@ def _averaged_copy(generator):
     return copy
 
 
+def _counted(train_step):
+    """Wraps a `train_step` so that it adds 1 to `self.train_steps` first.
+
+    Applied to `GAN.train_step` and, by `GAN.__init_subclass__`, to every
+    subclass's own `train_step`, so a model that replaces the step still
+    counts it. A step that calls its parent's (wrapped) step counts once.
+    """
+    @functools.wraps(train_step)
+    def step(self, data):
+        if self.__dict__.get("_counting_step"):
+            return train_step(self, data)
+        self.__dict__["_counting_step"] = True
+        try:
+            self.train_steps.assign_add(1)
+            return train_step(self, data)
+        finally:
+            self.__dict__["_counting_step"] = False
+
+    step.counted = True
+    return step
+
+
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class GAN(keras.Model):
     """The original GAN (Goodfellow et al. 2014), minimax or non-saturating.
@@ -140,7 +164,7 @@ class GAN(keras.Model):
         if ema_decay is not None:
             ema_decay = check_float("ema_decay", ema_decay, greater_than=0.0,
                                     less_than=1.0)
-        _check_networks(generator, discriminator, self.latent_dim)
+        self._check_networks(generator, discriminator)
         self.generator = generator
         self.discriminator = discriminator
         self.seed = seed
@@ -148,13 +172,30 @@ class GAN(keras.Model):
         self.generator_ema = (None if ema_decay is None
                               else _averaged_copy(generator))
         self.noise_state = rng.make_state(seed)
+        # Train steps taken (one per `train_step`), saved with the model.
+        # It differs from `d_optimizer.iterations` (updates applied) when a
+        # float16 loss-scaled step overflows and is skipped; epochs and the
+        # data position are counted in steps taken.
+        self.train_steps = keras.Variable(
+            0, dtype="int64", trainable=False,
+            aggregation="only_first_replica", name="train_steps")
         self.d_optimizer = None
         self.g_optimizer = None
         self._trackers = {name: keras.metrics.Mean(name=name)
                           for name in self._metric_names()}
         self.built = True
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("train_step")
+        if own is not None and not getattr(own, "counted", False):
+            cls.train_step = _counted(own)
+
     # ---- configuration -------------------------------------------------
+
+    def _check_networks(self, generator, discriminator):
+        """Raises ValueError unless the two networks fit this model."""
+        _check_networks(generator, discriminator, self.latent_dim)
 
     def _metric_names(self):
         return ("d_loss", "g_loss", "d_real", "d_fake")
@@ -504,6 +545,8 @@ class GAN(keras.Model):
 
     def _after_schedule(self, due, critic_updates):
         """Called after the conditional G update (bookkeeping hook)."""
+
+    train_step = _counted(train_step)
 
     def test_step(self, data):
         raise NotImplementedError(

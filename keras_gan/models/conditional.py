@@ -197,34 +197,18 @@ class ConditionalGAN(GAN):
     def __init__(self, generator, discriminator, latent_dim, num_classes,
                  loss="non_saturating", n_critic=1, fake_labels="batch",
                  seed=None, ema_decay=None, **kwargs):
-        # GAN.__init__ checks single-input networks; this mirrors it with the
-        # two-input check instead (keep the two in step).
-        keras.Model.__init__(self, **kwargs)
-        self.latent_dim = check_int("latent_dim", latent_dim, 1)
+        # Read by `_check_networks`, which GAN.__init__ calls.
         self.num_classes = check_int("num_classes", num_classes, 2)
-        self.n_critic = check_int("n_critic", n_critic, 1)
-        self.loss_name = check_choice("loss", loss, set(self.LOSSES))
         self.fake_labels = check_choice("fake_labels", fake_labels,
                                         set(self.FAKE_LABELS))
-        if seed is not None:
-            seed = check_int("seed", seed, 0)
-        if ema_decay is not None:
-            ema_decay = check_float("ema_decay", ema_decay, greater_than=0.0,
-                                    less_than=1.0)
+        super().__init__(generator, discriminator, latent_dim, loss=loss,
+                         n_critic=n_critic, seed=seed, ema_decay=ema_decay,
+                         **kwargs)
+
+    def _check_networks(self, generator, discriminator):
+        # Two-input networks: [z or x, label].
         check_conditional_networks(generator, discriminator, self.latent_dim,
                                    self.num_classes)
-        self.generator = generator
-        self.discriminator = discriminator
-        self.seed = seed
-        self.ema_decay = ema_decay
-        self.generator_ema = (None if ema_decay is None
-                              else _averaged_copy(generator))
-        self.noise_state = rng.make_state(seed)
-        self.d_optimizer = None
-        self.g_optimizer = None
-        self._trackers = {name: keras.metrics.Mean(name=name)
-                          for name in self._metric_names()}
-        self.built = True
 
     def _own_config(self):
         return {"loss": self.loss_name, "num_classes": self.num_classes,
