@@ -163,21 +163,30 @@ class AtomicCheckpoint(keras.callbacks.Callback):
     Args:
         path: Destination ending in `.keras`.
         guard: Optional `NonFiniteGuard`; no save after it tripped.
+        steps_per_epoch: If given, an epoch that ended early (training
+            stopped inside it, e.g. by `GracefulStop`) is not saved: the
+            checkpoint stays at the last whole epoch, where a resumed run
+            starts.
     """
 
-    def __init__(self, path, guard=None):
+    def __init__(self, path, guard=None, steps_per_epoch=None):
         super().__init__()
         self.path = str(path)
         if not self.path.endswith(".keras"):
             raise ValueError(f"Expected a checkpoint path ending in .keras. "
                              f"Received: {self.path}")
         self.guard = guard
+        self.steps_per_epoch = steps_per_epoch
         self.saved_epoch = None
 
     def on_epoch_end(self, epoch, logs=None):
         if self.guard is not None and self.guard.failure is not None:
             return
         if _finite_logs(logs):
+            return
+        steps = getattr(self.model, "train_steps", None)
+        if self.steps_per_epoch and steps is not None and int(
+                keras.ops.convert_to_numpy(steps)) % self.steps_per_epoch:
             return
         folder, name = os.path.split(self.path)
         tmp = os.path.join(folder, f".{name[:-6]}.tmp-{os.getpid()}.keras")
@@ -419,3 +428,49 @@ class WallClock(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["seconds"] = self.offset + time.time() - self.start
+
+
+class GracefulStop(keras.callbacks.Callback):
+    """Turns SIGTERM (and SIGINT) into a clean stop after the current step.
+
+    During `fit()` the signal handler only asks Keras to stop
+    (`model.stop_training`), so the running step (or `steps_per_execution`
+    block) finishes and no file is left half-written; with
+    `AtomicCheckpoint(steps_per_epoch=...)` the checkpoint stays at the last
+    whole epoch, where `--resume` continues exactly. The previous handlers
+    come back when training ends. Only installed from the main thread
+    (Python's rule for signal handlers).
+
+    Attributes:
+        signal_name: None, or the name of the signal that stopped training.
+    """
+
+    def __init__(self, signals=("SIGTERM", "SIGINT")):
+        super().__init__()
+        self.signals = signals
+        self.signal_name = None
+        self._previous = {}
+
+    def _handle(self, number, frame):
+        import signal
+
+        self.signal_name = signal.Signals(number).name
+        if self.model is not None:
+            self.model.stop_training = True
+
+    def on_train_begin(self, logs=None):
+        import signal
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for name in self.signals:
+            number = getattr(signal, name)
+            self._previous[number] = signal.signal(number, self._handle)
+
+    def on_train_end(self, logs=None):
+        import signal
+
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+        self._previous = {}

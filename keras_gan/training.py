@@ -91,6 +91,48 @@ class TrainingDiverged(RunError):
     """A loss became NaN/Inf; training stopped, the last checkpoint is kept."""
 
 
+class Stopped(RuntimeError):
+    """A signal stopped training cleanly; the run can be resumed (exit 0)."""
+
+
+def _load_checkpoint(checkpoint):
+    """Loads a run's `.keras` checkpoint; ConfigError if it is unreadable."""
+    import keras
+
+    import keras_gan.models  # noqa: F401 - registers the model classes
+
+    try:
+        return keras.saving.load_model(checkpoint)
+    except Exception as error:  # noqa: BLE001 - Keras raises many types
+        text = " ".join(str(error).split())[:200]
+        raise ConfigError(f"cannot resume: {checkpoint} is not a readable "
+                          f"keras_gan checkpoint ({type(error).__name__}: "
+                          f"{text}); the file is kept") from None
+
+
+def _check_checkpoint(checkpoint):
+    """Refuses a truncated or corrupted checkpoint before anything is written.
+
+    A `.keras` file is a zip archive: its central directory and every
+    member's CRC are checked (a few MB read), which catches a truncated or
+    overwritten file without loading TensorFlow.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(checkpoint) as archive:
+            bad = archive.testzip()
+            names = set(archive.namelist())
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError) as error:
+        raise ConfigError(f"cannot resume: {checkpoint} is damaged "
+                          f"({type(error).__name__}: {error}); the file is "
+                          f"kept") from None
+    if bad is not None or not {"config.json", "model.weights.h5"} <= names:
+        raise ConfigError(f"cannot resume: {checkpoint} is damaged (member "
+                          f"{bad or 'config.json/model.weights.h5'} is "
+                          f"corrupt or missing); the file is kept")
+
+
 class ExportFailed(RunError):
     """Training finished but the SavedModel export could not be written."""
 
@@ -492,6 +534,8 @@ def _check_paths(c):
     if not c.resume and (checkpoint.exists() or saved.exists()):
         raise ConfigError(f"{run_dir} already holds a run; pass --resume to "
                           f"continue it, or choose another --run-dir")
+    if c.resume and checkpoint.exists():
+        _check_checkpoint(checkpoint)
     if c.resume and saved.exists():
         try:
             old = json.loads(saved.read_text())["config"]
@@ -857,7 +901,7 @@ def _train(c, data):
     strategy = _strategy(c.strategy)
     with strategy.scope():
         if resuming:
-            model = keras.saving.load_model(checkpoint)
+            model = _load_checkpoint(checkpoint)
         else:
             model = build_model(c, data.shape, data.num_classes)
     # Steps taken, not updates applied: under float16 loss scaling a step
@@ -894,10 +938,11 @@ def _train(c, data):
     monitor = _quality_monitor(c, data)
     clock = cbs.WallClock(rows[-1].get("seconds", 0.0) if rows else 0.0,
                           start=start)
-    saver = cbs.AtomicCheckpoint(checkpoint, guard)
+    saver = cbs.AtomicCheckpoint(checkpoint, guard, c.steps_per_epoch)
+    stopper = cbs.GracefulStop()
     grid = cbs.SampleGrid(noise, str(samples_dir), real_points, data.centres,
                           log_dir=str(tb_dir))
-    callbacks = [guard]
+    callbacks = [guard, stopper]
     if c.model == "wgan":
         callbacks.append(cbs.WeightClipping(c.clip_value))
     # The clock and the monitor write into the epoch's logs, so they come
@@ -918,6 +963,12 @@ def _train(c, data):
                     verbose=c.verbose, shuffle=False)
     for name, values in fit.history.items():
         history.setdefault(name, []).extend(values)
+    if stopper.signal_name is not None and guard.failure is None:
+        last = saver.saved_epoch or initial_epoch
+        raise Stopped(
+            f"stopped by {stopper.signal_name}; {checkpoint} holds epoch "
+            f"{last} of {c.epochs}; continue with the same command and "
+            f"--resume")
     if guard.failure is not None:
         last = saver.saved_epoch or initial_epoch
         saved = (f"{checkpoint} (epoch {last})" if checkpoint.exists()
@@ -1272,6 +1323,9 @@ def main(argv=None, prog=None):
     except RunError as error:
         print(f"{parser.prog}: {error}", file=sys.stderr)
         return 1
+    except Stopped as stop:
+        print(f"{parser.prog}: {stop}", file=sys.stderr)
+        return 0
     return 0
 
 

@@ -124,3 +124,63 @@ def test_train_py_bad_input_is_one_line(tmp_path):
         f"file or directory: '{tmp_path / 'missing.npz'}')\n")
     assert bad.stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_stops_cleanly_and_resumes_exactly(tmp_path):
+    run_dir = tmp_path / "stopped"
+    command = [sys.executable, str(ROOT / "train.py"), *RUN,
+               "--run-dir", str(run_dir)]
+    proc = subprocess.Popen(command, cwd=tmp_path, env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        deadline = time.time() + 180
+        while not (run_dir / "checkpoint.keras").exists():
+            assert proc.poll() is None, "training ended before its 1st epoch"
+            assert time.time() < deadline, "no checkpoint after 180 s"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        assert proc.poll() is None, "run finished before the signal"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(
+        "train.py: stopped by SIGTERM; ") and "--resume" in lines[0], err
+    _, steps = weights(run_dir)
+    assert steps % 40 == 0 and 40 <= steps < 240   # a whole epoch
+    assert f"holds epoch {steps // 40} of 6" in lines[0]
+    resumed = subprocess.run(command + ["--resume"], cwd=tmp_path, env=ENV,
+                             capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    args = training.build_parser().parse_args(
+        RUN + ["--run-dir", str(tmp_path / "whole")])
+    training.run(training.TrainConfig(**vars(args)))
+    for a, b in zip(weights(run_dir)[0], weights(tmp_path / "whole")[0]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_resume_refuses_a_damaged_checkpoint(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    args = ["--model", "gan", "--dataset", "ring", "--arch", "mlp",
+            "--hidden", "8", "--latent-dim", "2", "--batch-size", "8",
+            "--steps-per-epoch", "8", "--epochs", "1", "--no-export",
+            "--verbose", "0", "--lr-decay", "none", "--run-dir",
+            str(run_dir)]
+    assert training.main(args) == 0
+    checkpoint = run_dir / "checkpoint.keras"
+    data = checkpoint.read_bytes()
+    checkpoint.write_bytes(data[:len(data) // 2])      # truncated
+    before = sorted(p.name for p in run_dir.iterdir())
+    capsys.readouterr()
+    assert training.main(args + ["--resume", "--epochs", "2"],
+                         prog="train.py") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is damaged" in err and \
+        "the file is kept" in err
+    assert checkpoint.read_bytes() == data[:len(data) // 2]
+    assert sorted(p.name for p in run_dir.iterdir()) == before
