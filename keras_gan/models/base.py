@@ -21,6 +21,7 @@ Example:
 """
 
 import functools
+import threading
 
 import keras
 import tensorflow as tf
@@ -92,6 +93,9 @@ def _averaged_copy(generator):
     return copy
 
 
+_COUNTING = threading.local()
+
+
 def _counted(train_step):
     """Wraps a `train_step` so that it adds 1 to `self.train_steps` first.
 
@@ -101,14 +105,18 @@ def _counted(train_step):
     """
     @functools.wraps(train_step)
     def step(self, data):
-        if self.__dict__.get("_counting_step"):
+        # Per thread: MirroredStrategy traces each replica's step in a thread
+        # of its own, and every replica must make the same synchronised
+        # writes (a flag on the model would let one replica skip the count).
+        counting = _COUNTING.__dict__.setdefault("models", set())
+        if id(self) in counting:
             return train_step(self, data)
-        self.__dict__["_counting_step"] = True
+        counting.add(id(self))
         try:
             self.train_steps.assign_add(1)
             return train_step(self, data)
         finally:
-            self.__dict__["_counting_step"] = False
+            counting.discard(id(self))
 
     step.counted = True
     return step
