@@ -40,7 +40,8 @@ def format_translation_table(result):
              "(translation inverted back, MNIST classifier)"),
             ("class kept B->A", f"{100 * result['accuracy_ba']:.1f}%  "
              "(MNIST classifier)"),
-            ("error vs true inversion", f"A->B {result['inversion_error_ab']:.4f}, "
+            ("error vs true inversion",
+             f"A->B {result['inversion_error_ab']:.4f}, "
              f"B->A {result['inversion_error_ba']:.4f}")]
     if "cycle_accuracy_a" in result:
         rows.append(("class kept by the cycle",

@@ -486,7 +486,7 @@ def make_dataset(x, batch_size, seed=0, start_step=0, prefetch=True,
     return ds
 
 
-# ---- two unpaired domains (CycleGAN) ------------------------------------------
+# ---- two unpaired domains (CycleGAN) ----------------------------------------
 
 #: The unpaired two-domain data sets made from data the project has.
 TRANSLATION_DATASETS = ("mnist2inverted", "mnist2fashion")

@@ -15,6 +15,9 @@ GAN losses do not track sample quality, so this module gives numbers that do:
   classifier labels its images as the requested class, overall and per
   class.
 * `stacked_mnist_coverage`: modes hit and KL on Stacked MNIST.
+* `translation_scores` / `evaluate_translator`: a CycleGAN's held-out
+  class agreement after translation and its cycle reconstruction error
+  (`Translator`, `TranslationMonitor`).
 * `load_sampler` / `evaluate_sampler`: what `evaluate.py` runs on a SavedModel
   export or a run dir; `FIDCallback` / `ModeCoverageCallback` log the same
   numbers during `fit()`.
@@ -1161,8 +1164,8 @@ def evaluate_sampler(sampler, dataset, num_samples=None, seed=0,
             output, or on too few samples.
     """
     if isinstance(sampler, Translator):
-        return evaluate_translator(sampler, dataset, num_samples,
-                                   data=sampler.data)
+        return evaluate_translator(sampler, dataset or sampler.dataset,
+                                   num_samples, data=sampler.data)
     if dataset in TRANSLATION_CLASSIFIERS:
         raise EvaluationError(
             f"Expected a CycleGAN export or run for dataset={dataset!r} (a "
@@ -1453,7 +1456,8 @@ def evaluate_translator(translator, dataset=None, num_samples=None,
             raise EvaluationError(
                 f"Expected images of the translator's shape "
                 f"{translator.image_shape}. Received: "
-                f"{tuple(held_out[key].shape[1:])} for domain {key[-1].upper()}")
+                f"{tuple(held_out[key].shape[1:])} for domain "
+                f"{key[-1].upper()}")
     result = {"kind": "translation", "dataset": dataset,
               "source": translator.source}
     if data is not None and dataset is None:

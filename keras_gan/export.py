@@ -570,7 +570,7 @@ def _conditional_info(module):
     }
 
 
-# ---- image-to-image translators (CycleGAN) -----------------------------------
+# ---- image-to-image translators (CycleGAN) ----------------------------------
 
 #: The signatures of a translator export; `serving_default` is A -> B.
 TRANSLATION_SIGNATURES = ("serving_default", "a_to_b", "b_to_a")

@@ -637,7 +637,7 @@ def build_curriculum_critics(input_shape=(28, 28, 1), base_filters=32,
     return critics
 
 
-# ---- image-to-image networks (CycleGAN) --------------------------------------
+# ---- image-to-image networks (CycleGAN) -------------------------------------
 #
 # Both take and give images in [0, 1] (the package's convention) and work
 # inside on [-1, 1], the range of the CycleGAN authors' data and tanh output
@@ -744,7 +744,7 @@ def build_resnet_generator(image_shape=(32, 32, 1), base_filters=16,
     for i, mult in enumerate((2, 4), start=1):               # H/2, then H/4
         x = conv(x, mult * base_filters, 3, 2, f"down_{i}")
         x = layers.ReLU()(_instance_norm(f"in_down_{i}")(x))
-    for i in range(1, res_blocks + 1):                       # (B, H/4, W/4, 4F)
+    for i in range(1, res_blocks + 1):                  # (B, H/4, W/4, 4F)
         y = ReflectionPadding2D(1, name=f"res_{i}_pad_1")(x)
         y = conv(y, 4 * base_filters, 3, 1, f"res_{i}_conv_1")
         y = layers.ReLU()(_instance_norm(f"res_{i}_in_1")(y))

@@ -1579,9 +1579,9 @@ def _train_translation(c, data):
         "domains": list(data.domains),
         "preset": _jsonable(presets.resolve_preset(
             c.model, c.dataset or USER_PAIR_PRESET))})
-    model = (keras.saving.load_model(checkpoint) if resuming
+    model = (_load_checkpoint(checkpoint) if resuming
              else build_translation_model(c, data.shape))
-    done_steps = _count(model.d_optimizer.iterations)
+    done_steps = _count(model.train_steps)
     initial_epoch, extra = divmod(done_steps, c.steps_per_epoch)
     if extra:
         raise ConfigError(f"cannot resume: {checkpoint} holds {done_steps} "
@@ -1607,11 +1607,12 @@ def _train_translation(c, data):
                                           len(data.held_out["test_b"])))
     clock = cbs.WallClock(rows[-1].get("seconds", 0.0) if rows else 0.0,
                           start=start)
-    saver = cbs.AtomicCheckpoint(checkpoint, guard)
+    saver = cbs.AtomicCheckpoint(checkpoint, guard, c.steps_per_epoch)
+    stopper = cbs.GracefulStop()
     grid = TranslationGrid(data.held_out["test_a"][:columns],
                            data.held_out["test_b"][:columns],
                            str(samples_dir), log_dir=str(tb_dir))
-    callbacks = [guard, clock] + ([monitor] if monitor else []) + [
+    callbacks = [guard, stopper, clock] + ([monitor] if monitor else []) + [
         cbs.CSVLog(str(run_dir / LOG), rows),
         grid,
         cbs.LossCurves(str(run_dir / "loss_curves.png"), dict(history),
@@ -1627,6 +1628,12 @@ def _train_translation(c, data):
                     verbose=c.verbose, shuffle=False)
     for name, values in fit.history.items():
         history.setdefault(name, []).extend(values)
+    if stopper.signal_name is not None and guard.failure is None:
+        last = saver.saved_epoch or initial_epoch
+        raise Stopped(
+            f"stopped by {stopper.signal_name}; {checkpoint} holds epoch "
+            f"{last} of {c.epochs}; continue with the same command and "
+            f"--resume")
     if guard.failure is not None:
         last = saver.saved_epoch or initial_epoch
         saved = (f"{checkpoint} (epoch {last})" if checkpoint.exists()
@@ -1658,6 +1665,7 @@ def _train_translation(c, data):
     result = RunResult(run_dir=run_dir, epochs=c.epochs,
                        initial_epoch=initial_epoch, steps=steps,
                        generator_steps=_count(model.g_optimizer.iterations),
+                       steps_taken=_count(model.train_steps),
                        seconds=time.time() - start, export_path=export_path,
                        history=history,
                        n_examples=len(data.x_a) + len(data.x_b),

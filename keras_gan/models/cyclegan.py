@@ -71,7 +71,7 @@ POOL_SIZE = 50
 SWAP_PROBABILITY = 0.5
 
 
-# ---- losses (pure functions) --------------------------------------------------
+# ---- losses (pure functions) ------------------------------------------------
 
 def adversarial_generator_loss(fake_scores):
     """``mean (D(G(x)) - 1)^2``: the generator's least-squares term.
@@ -122,7 +122,7 @@ def mean_absolute_error(images, others):
                                  - tf.cast(others, tf.float32)))
 
 
-# ---- the history buffer ---------------------------------------------------------
+# ---- the history buffer -----------------------------------------------------
 
 def image_pool_query(images, pool, count, draws):
     """One query of a fake-image history buffer (util/image_pool.py).
@@ -183,7 +183,7 @@ def image_pool_query(images, pool, count, draws):
     return returned, pool, count
 
 
-# ---- the learning-rate schedule -----------------------------------------------------
+# ---- the learning-rate schedule ---------------------------------------------
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
@@ -236,7 +236,7 @@ def default_optimizers(learning_rate=2e-4, total_steps=None):
     return tuple(made)
 
 
-# ---- the model ------------------------------------------------------------------------
+# ---- the model --------------------------------------------------------------
 
 def _image_net_shapes(name, net):
     if not isinstance(net, keras.Model):
@@ -369,6 +369,10 @@ class CycleGAN(keras.Model):
             self.pool_b_count = keras.Variable(0, dtype="int32",
                                                trainable=False,
                                                name="fake_b_pool_count")
+        # Steps taken (the run's epoch and data position on resume), as
+        # `GAN.train_steps`; here every step applies both updates.
+        self.train_steps = keras.Variable(0, dtype="int64", trainable=False,
+                                          name="train_steps")
         self.g_optimizer = None
         self.d_optimizer = None
         self._trackers = {name: keras.metrics.Mean(name=name)
@@ -556,6 +560,7 @@ class CycleGAN(keras.Model):
         if self.d_optimizer is None:
             raise ValueError("Call `CycleGAN.compile()` before training.")
         real_a, real_b = self._split(data)
+        self.train_steps.assign_add(1)
         g_vars = self.generator_variables
         with tf.GradientTape() as tape:
             fake_b = self.generator_ab(real_a, training=True)
@@ -611,7 +616,7 @@ class CycleGAN(keras.Model):
             "keras_gan.evaluation.evaluate_translator instead of evaluate().")
 
 
-# ---- the per-epoch picture -------------------------------------------------------------
+# ---- the per-epoch picture --------------------------------------------------
 
 class TranslationGrid(keras.callbacks.Callback):
     """After every epoch: input / translation / reconstruction, both ways.
