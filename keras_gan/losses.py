@@ -110,7 +110,7 @@ def _safe_norm(squared_norm):
 
 
 def gradient_penalty(critic, real_images, fake_images, epsilon=None, seed=None,
-                     training=True):
+                     training=True, loss_scale=None):
     """WGAN-GP penalty ``mean (||grad_x f(x_hat)||_2 - 1)^2`` (Gulrajani et al.).
 
     ``x_hat = eps * real + (1 - eps) * fake`` with one ``eps ~ U[0, 1]`` per
@@ -129,6 +129,10 @@ def gradient_penalty(critic, real_images, fake_images, epsilon=None, seed=None,
             U[0, 1] when omitted.
         seed: Optional seed (int or `keras.random.SeedGenerator`) for `eps`.
         training: Passed to the critic.
+        loss_scale: Optional float32 scalar (a float16 run's dynamic loss
+            scale): the inner gradient is taken of ``loss_scale * f`` and
+            divided by it, so float16 critic gradients do not underflow;
+            None takes it of f itself.
 
     Returns:
         Scalar float32 tensor, without the weight `lambda`.
@@ -164,7 +168,12 @@ def gradient_penalty(critic, real_images, fake_images, epsilon=None, seed=None,
         inner_tape.watch(interpolates)
         scores = _f32(critic(interpolates, training=training)
                       if _accepts_training(critic) else critic(interpolates))
+        if loss_scale is not None:
+            loss_scale = _f32(loss_scale)
+            scores = scores * loss_scale
     grads = _f32(inner_tape.gradient(scores, interpolates))
+    if loss_scale is not None:
+        grads = grads / loss_scale
     axes = tf.range(1, tf.rank(grads))
     norms = _safe_norm(tf.reduce_sum(tf.square(grads), axis=axes))
     return tf.reduce_mean(tf.square(norms - 1.0))

@@ -117,3 +117,31 @@ def test_gradient_penalty_uses_one_eps_per_sample():
 def test_gradient_penalty_rejects_shape_mismatch():
     with pytest.raises(ValueError, match="same shape"):
         losses.gradient_penalty(lambda x: x, tf.ones((2, 3)), tf.ones((2, 4)))
+
+
+def test_gradient_penalty_loss_scale_keeps_float16_gradients():
+    # A float16 critic x -> 1e4 x -> 1e4 . -> 1e-4 . -> 1e-4 . has input
+    # gradient 1, but its backward pass reaches 1e-8 on the way, below
+    # float16's smallest subnormal (6e-8): unscaled it underflows to 0 and
+    # the penalty reads (0 - 1)^2 = 1; scaled by a loss scale it stays
+    # exact and the penalty is 0.
+    import keras
+
+    critic = keras.Sequential(
+        [keras.Input((1,))]
+        + [keras.layers.Dense(1, use_bias=False, dtype="mixed_float16",
+                              kernel_initializer=keras.initializers.Constant(w))
+           for w in (1e4, 1e4, 1e-4, 1e-4)])
+    real = tf.fill((4, 1), 2e-4)
+    fake = tf.fill((4, 1), 1e-4)
+    eps = tf.fill((4,), 0.5)
+    unscaled = losses.gradient_penalty(critic, real, fake, epsilon=eps)
+    scaled = losses.gradient_penalty(critic, real, fake, epsilon=eps,
+                                     loss_scale=tf.constant(32768.0))
+    assert float(unscaled) == pytest.approx(1.0)
+    assert float(scaled) < 1e-3
+    # In float32 the scale changes nothing.
+    linear = lambda x: tf.reduce_sum(x * [3.0, 4.0], axis=1)
+    assert float(losses.gradient_penalty(
+        linear, tf.ones((8, 2)), tf.zeros((8, 2)),
+        loss_scale=tf.constant(1024.0))) == pytest.approx(16.0)

@@ -167,7 +167,13 @@ class WGANGP(WGAN):
     def _discriminator_objective(self, real, fake, real_out, fake_out):
         w_loss = losses.wasserstein_discriminator_loss(real_out, fake_out)
         epsilon = rng.uniform(tf.shape(real)[:1], self.noise_state)
+        # Under float16 the inner input gradient is loss-scaled like the
+        # outer one (small critic gradients would underflow otherwise).
+        scale = (tf.convert_to_tensor(self.d_optimizer.scale_loss(1.0))
+                 if isinstance(self.d_optimizer,
+                               keras.optimizers.LossScaleOptimizer)
+                 else None)
         penalty = losses.gradient_penalty(self.discriminator, real, fake,
-                                          epsilon=epsilon)
+                                          epsilon=epsilon, loss_scale=scale)
         return (w_loss + self.gp_weight * penalty,
                 {"w_estimate": -w_loss, "gp": penalty})
