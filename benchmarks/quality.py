@@ -133,7 +133,7 @@ def run(spec, extra="", seed=0, docs=None):
     if docs:
         picture = run_dir / ("final_scatter.png" if dataset in ("ring", "grid")
                              else "final_grid.png")
-        docs = pathlib.Path(docs)
+        docs = pathlib.Path(docs).resolve()
         docs.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(picture, docs / f"{name}.png")
         record["picture"] = str((docs / f"{name}.png").relative_to(ROOT))

@@ -178,7 +178,7 @@ def _load_mnist():
     else:
         reason = f"no connection to {_KERAS_HOST[0]}"
     logger.warning(
-        "WARNING: full MNIST unavailable (%s); training on the bundled "
+        "WARNING: full MNIST unavailable (%s); using the bundled "
         "5,000-digit MNIST sample. For all 60,000 digits run once online "
         "(Keras caches ~/.keras/datasets/mnist.npz) or copy mnist.npz there.",
         reason)
