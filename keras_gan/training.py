@@ -1156,7 +1156,10 @@ def _defaults_table():
             f"  {model:<12}{data:<15}{p.arch:<9}{p.latent_dim:>4}  "
             f"{widths:<15}{rate:<15}{p.batch_size:>5}  "
             f"{p.epochs}x{p.steps_per_epoch:<7}"
-            f"{p.ema_decay or 'off'!s:<7}{'on' if p.jit else 'off'}")
+            f"{p.ema_decay or 'off'!s:<7}{'on' if p.jit else 'off'}"
+            + "".join(f"  {key.replace('_', '-')} {value:g} (paper "
+                      f"{presets.ALGORITHMS[model][key]:g})"
+                      for key, value in sorted((p.tuned or {}).items())))
     for (model, data), t in presets.TRANSLATION_PRESETS.items():
         lines.append(
             f"  {model:<12}{data:<15}resnet, F={t.base_filters}, "
@@ -1166,7 +1169,7 @@ def _defaults_table():
             f"{t.identity_weight:g}")
     lines.append("algorithms (fixed per model): gan, gan-minimax, dcgan, "
                  "cgan Adam(0.5, 0.999), n-critic 1; wgan RMSProp, "
-                 "n-critic 5, clip 0.01; wgan-gp Adam(0.5, 0.9), n-critic 5, "
+                 "n-critic 5, clip 0.01 unless the preset says; wgan-gp Adam(0.5, 0.9), n-critic 5, "
                  "gp-weight 10; lsgan Adam(0.5, 0.999), codes (0, 1, 1); "
                  "began Adam(0.5, 0.999), gamma 0.5, lambda-k 0.001; wgan-c "
                  "as wgan-gp, 3 critics; unrolled-gan Adam(0.5, 0.999), "
