@@ -389,7 +389,7 @@ def test_float16_skipped_steps_count_as_taken_and_resume_exactly(tmp_path):
     # overflow and are skipped: updates applied < steps taken. Epochs and
     # the data position follow the steps taken.
     settings = dict(model="wgan-gp", dataset="grid", steps_per_epoch=6,
-                    n_critic=2, seed=4, lr_decay="none",
+                    n_critic=2, seed=4, lr_decay="none", gp_weight=10.0,
                     precision="mixed_float16", steps_per_execution=1)
     whole = training.run(tiny(tmp_path / "whole", epochs=2, **settings))
     assert whole.steps_taken == 12 and whole.steps < 12
