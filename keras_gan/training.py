@@ -961,21 +961,8 @@ def _train(c, data):
                     steps_per_epoch=c.steps_per_epoch,
                     initial_epoch=initial_epoch, callbacks=callbacks,
                     verbose=c.verbose, shuffle=False)
-    for name, values in fit.history.items():
-        history.setdefault(name, []).extend(values)
-    if stopper.signal_name is not None and guard.failure is None:
-        last = saver.saved_epoch or initial_epoch
-        raise Stopped(
-            f"stopped by {stopper.signal_name}; {checkpoint} holds epoch "
-            f"{last} of {c.epochs}; continue with the same command and "
-            f"--resume")
-    if guard.failure is not None:
-        last = saver.saved_epoch or initial_epoch
-        saved = (f"{checkpoint} (epoch {last})" if checkpoint.exists()
-                 else "none (no epoch completed)")
-        raise TrainingDiverged(
-            f"training stopped: {guard.failure}; last good checkpoint: "
-            f"{saved}")
+    _after_fit(fit, history, stopper, guard, saver, initial_epoch,
+               checkpoint, c.epochs)
 
     final = run_dir / ("final_grid.png" if image else "final_scatter.png")
     grid.write(final, "final")
@@ -1139,6 +1126,27 @@ def _widths(text):
             f"expected comma-separated positive widths like 100,100, "
             f"received {text!r}")
     return widths
+
+
+def _after_fit(fit, history, stopper, guard, saver, initial_epoch,
+               checkpoint, epochs):
+    """Adds `fit`'s history to `history`; raises `Stopped` after a signal or
+    `TrainingDiverged` after a non-finite loss, naming the checkpoint's
+    last whole epoch."""
+    for name, values in fit.history.items():
+        history.setdefault(name, []).extend(values)
+    last = saver.saved_epoch or initial_epoch
+    if stopper.signal_name is not None and guard.failure is None:
+        raise Stopped(
+            f"stopped by {stopper.signal_name}; {checkpoint} holds epoch "
+            f"{last} of {epochs}; continue with the same command and "
+            f"--resume")
+    if guard.failure is not None:
+        saved = (f"{checkpoint} (epoch {last})" if checkpoint.exists()
+                 else "none (no epoch completed)")
+        raise TrainingDiverged(
+            f"training stopped: {guard.failure}; last good checkpoint: "
+            f"{saved}")
 
 
 def _defaults_table():
@@ -1629,21 +1637,8 @@ def _train_translation(c, data):
                     epochs=c.epochs, steps_per_epoch=c.steps_per_epoch,
                     initial_epoch=initial_epoch, callbacks=callbacks,
                     verbose=c.verbose, shuffle=False)
-    for name, values in fit.history.items():
-        history.setdefault(name, []).extend(values)
-    if stopper.signal_name is not None and guard.failure is None:
-        last = saver.saved_epoch or initial_epoch
-        raise Stopped(
-            f"stopped by {stopper.signal_name}; {checkpoint} holds epoch "
-            f"{last} of {c.epochs}; continue with the same command and "
-            f"--resume")
-    if guard.failure is not None:
-        last = saver.saved_epoch or initial_epoch
-        saved = (f"{checkpoint} (epoch {last})" if checkpoint.exists()
-                 else "none (no epoch completed)")
-        raise TrainingDiverged(
-            f"training stopped: {guard.failure}; last good checkpoint: "
-            f"{saved}")
+    _after_fit(fit, history, stopper, guard, saver, initial_epoch,
+               checkpoint, c.epochs)
 
     final = grid.write(run_dir / "final_grid.png")
     export_path = None
