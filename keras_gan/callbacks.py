@@ -2,11 +2,11 @@
 
 import math
 import os
-import pathlib
 import time
 
 import keras
 
+from keras_gan._atomic import atomic_write, atomic_write_text
 from keras_gan._checks import check_float
 
 
@@ -188,16 +188,7 @@ class AtomicCheckpoint(keras.callbacks.Callback):
         if self.steps_per_epoch and steps is not None and int(
                 keras.ops.convert_to_numpy(steps)) % self.steps_per_epoch:
             return
-        folder, name = os.path.split(self.path)
-        tmp = os.path.join(folder, f".{name[:-6]}.tmp-{os.getpid()}.keras")
-        try:
-            self.model.save(tmp)
-            with open(tmp, "rb+") as handle:
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        atomic_write(self.path, self.model.save)
         self.saved_epoch = epoch + 1
 
 
@@ -364,8 +355,6 @@ class CSVLog(keras.callbacks.Callback):
         import csv
         import io
 
-        from keras_gan import plotting
-
         self.rows.append({"epoch": epoch,
                           **{k: float(v) for k, v in (logs or {}).items()}})
         names = sorted({k for row in self.rows for k in row} - {"epoch"})
@@ -376,8 +365,7 @@ class CSVLog(keras.callbacks.Callback):
             writer.writerow([row["epoch"], *(repr(row[k]) if k in row else ""
                                              for k in names)])
         text = out.getvalue()
-        plotting.atomic_write(self.path, lambda tmp: pathlib.Path(
-            tmp).write_text(text, encoding="utf-8"))
+        atomic_write_text(self.path, text)
 
 
 class LossCurves(keras.callbacks.Callback):

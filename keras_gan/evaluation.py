@@ -751,8 +751,8 @@ def load_sampler(path, average=True):
     Accepts a SavedModel version directory (`saved_models/<name>/<version>`,
     scored only through its `serving_default` signature), a model directory
     holding numbered versions (the newest is used), a `.keras` checkpoint, or
-    a training run directory (its `checkpoint.keras`, else the newest
-    `.keras` file below it; its `config.json` names the data set). Exports
+    a training run directory (its checkpoint and settings found as
+    `keras_gan.runs` finds them, the same rule as `export.py`). Exports
     written by `keras_gan.export` name it in `assets.extra/keras_gan.json`.
 
     Args:
@@ -779,46 +779,33 @@ def load_sampler(path, average=True):
         if is_translation_export(path):  # a CycleGAN: a `Translator`
             return _saved_model_translator(path)
         return _saved_model_sampler(path)
+    from keras_gan import runs
+
     dataset = data = None
-    checkpoint = path
     if path.is_dir():
-        config = path / "config.json"
-        if config.exists():
-            try:
-                recorded = json.loads(config.read_text())
-                # train.py nests the settings under "config".
-                dataset = recorded.get("dataset") or recorded.get(
-                    "config", {}).get("dataset")
-                # A CycleGAN run on the user's own two domains.
-                pair = tuple(recorded.get("config", {}).get(key)
-                             for key in ("data", "data_b"))
-                data = pair if all(pair) else None
-            except (ValueError, AttributeError):
-                dataset = None
-        # The training CLI's run dir keeps `checkpoint.keras`; otherwise the
-        # newest checkpoint anywhere below.
-        checkpoints = [path / "checkpoint.keras"] if (
-            path / "checkpoint.keras").is_file() else sorted(
-                path.rglob("*.keras"), key=lambda p: p.stat().st_mtime)
-        if not checkpoints:
-            raise EvaluationError(
-                f"Expected a SavedModel (saved_model.pb), a folder of "
-                f"numbered SavedModel versions or a run dir with a .keras "
-                f"checkpoint. Received: {path} (none of these)")
-        checkpoint = checkpoints[-1]
+        # A run dir: the same checkpoint and settings that `export.py`
+        # takes from it (`keras_gan.runs`).
+        settings = runs.read_settings(path)
+        dataset = settings.get("dataset")
+        # A CycleGAN run on the user's own two domains.
+        pair = tuple(settings.get(key) for key in ("data", "data_b"))
+        data = pair if all(pair) else None
+    try:
+        checkpoint = runs.find_checkpoint(path)
+    except runs.RunDirError as error:
+        raise EvaluationError(
+            f"Expected a SavedModel (saved_model.pb), a folder of numbered "
+            f"SavedModel versions or a run dir with a .keras checkpoint. "
+            f"Received: {error}") from None
     if checkpoint.suffix != ".keras":
         raise EvaluationError(
             f"Expected a SavedModel directory, a run dir or a .keras file. "
             f"Received: {path}")
-    import keras_gan.models  # noqa: F401 - registers the GAN classes
-
     try:
-        model = keras.saving.load_model(checkpoint, compile=False)
-    except Exception as error:  # noqa: BLE001
-        raise EvaluationError(
-            f"Expected a loadable keras_gan checkpoint. Received: "
-            f"{checkpoint} ({type(error).__name__}: "
-            f"{str(error).splitlines()[0] if str(error) else ''})") from None
+        model = runs.load_checkpoint(checkpoint, compile=False)
+    except runs.RunDirError as error:
+        raise EvaluationError(f"Expected a loadable keras_gan checkpoint. "
+                              f"Received: {error}") from None
     if hasattr(model, "generator_ab"):  # a CycleGAN
         return translator_from_model(model, checkpoint, dataset, data)
     sampler = sampler_from_model(model, checkpoint, average=average)

@@ -709,40 +709,22 @@ def _rename_into_place(tmp, model_dir, version, auto):
 
 # ---- checkpoints and the CLI ----------------------------------------------
 
-#: Checkpoint names looked for in a run directory, in this order
-#: (`keras_gan.training` writes ``checkpoint.keras``).
-_FINAL_NAMES = ("checkpoint.keras", "final.keras", "model.keras")
-
-
 def find_checkpoint(path):
     """Resolves a `.keras` file or a run directory to one `.keras` file.
 
-    A run directory is searched (top level, then ``checkpoints/``) for
-    ``checkpoint.keras`` (what training writes), ``final.keras`` or
-    ``model.keras``; failing those, for a single ``*.keras`` file.
+    The rule is `keras_gan.runs.find_checkpoint` (shared with
+    `evaluate.py`).
 
     Raises:
         ExportError: no such file, or no unambiguous checkpoint in the dir.
     """
-    path = pathlib.Path(path)
-    if path.is_file():
-        return path
-    if not path.is_dir():
-        raise ExportError(
-            f"Expected a .keras checkpoint or a run directory. Received: "
-            f"{path} does not exist")
-    for folder in (path, path / "checkpoints"):
-        for final in _FINAL_NAMES:
-            if (folder / final).is_file():
-                return folder / final
-    found = sorted(path.glob("*.keras")) + sorted(
-        path.glob("checkpoints/*.keras"))
-    if len(found) == 1:
-        return found[0]
-    raise ExportError(
-        f"Expected one of {', '.join(_FINAL_NAMES)} or a single *.keras file "
-        f"in the run directory {path}. Received: "
-        f"{[str(p.relative_to(path)) for p in found] or 'no .keras file'}")
+    from keras_gan import runs
+
+    try:
+        return runs.find_checkpoint(path)
+    except runs.RunDirError as error:
+        raise ExportError(f"Expected a .keras checkpoint or a run "
+                          f"directory. Received: {error}") from None
 
 
 def load_gan(checkpoint):
@@ -752,23 +734,19 @@ def load_gan(checkpoint):
         ExportError: the file is not a loadable `.keras` archive of a
             keras_gan model.
     """
-    import keras_gan  # noqa: F401  (registers the serializable classes)
     from keras_gan.models import GAN, CycleGAN
 
-    checkpoint = pathlib.Path(checkpoint)
+    from keras_gan import runs
+
     try:
-        model = keras.saving.load_model(checkpoint, compile=False)
-    except Exception as error:  # keras raises many types for bad archives
-        reason = str(error).strip().splitlines()
-        raise ExportError(
-            f"Expected a .keras checkpoint of a keras_gan model (GAN, WGAN, "
-            f"WGANGP). Received: {checkpoint} could not be loaded "
-            f"({type(error).__name__}: {reason[0] if reason else ''})"
-        ) from None
+        model = runs.load_checkpoint(checkpoint, compile=False)
+    except runs.RunDirError as error:
+        raise ExportError(f"Expected a .keras checkpoint of a keras_gan "
+                          f"model. Received: {error}") from None
     if not isinstance(model, (GAN, CycleGAN)):
         raise ExportError(
-            f"Expected a .keras checkpoint of a keras_gan model (GAN, WGAN, "
-            f"WGANGP). Received: {checkpoint} holds a "
+            f"Expected a .keras checkpoint of a keras_gan model. Received: "
+            f"{checkpoint} holds a "
             f"{type(model).__name__}")
     return model
 
@@ -791,8 +769,10 @@ def export_checkpoint(checkpoint, export_dir="saved_models", name=None,
     """
     if name is not None:
         check_name(name)
+    from keras_gan import runs
+
     path = find_checkpoint(checkpoint)
-    run = _run_config(path.parent)
+    run = runs.read_settings(path.parent)
     gan = load_gan(path)
     metadata = {"source": str(path.resolve()),
                 "model_class": type(gan).__name__}
@@ -811,15 +791,6 @@ def export_checkpoint(checkpoint, export_dir="saved_models", name=None,
         gan.sampling_generator, export_dir, check_name(name),
         latent_dim=gan.latent_dim, version=version, metadata=metadata,
         num_classes=getattr(gan, "num_classes", None))
-
-
-def _run_config(run_dir):
-    """The training config in ``run_dir/config.json`` ({} if none)."""
-    try:
-        config = json.loads((run_dir / "config.json").read_text())["config"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-    return config if isinstance(config, dict) else {}
 
 
 def main(argv=None):

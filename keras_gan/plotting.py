@@ -1,15 +1,15 @@
 """Pictures of a run: image grids, 2-D scatters, loss curves (matplotlib).
 
-Every file is written atomically: drawn to a temporary name in the same
-folder, then moved into place with `os.replace`, so a killed run never leaves
-a half-written PNG.
+Every file is written atomically (`keras_gan._atomic.atomic_write`: drawn to
+a temporary name in the same folder, then renamed into place), so a killed
+run never leaves a half-written PNG.
 """
 
 import math
-import os
-import pathlib
 
 import numpy as np
+
+from keras_gan._atomic import atomic_write
 
 
 def _pyplot():
@@ -19,29 +19,6 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
-
-
-def atomic_write(path, write):
-    """Calls `write(tmp_path)` then renames the temporary file to `path`.
-
-    Args:
-        path: Final file path.
-        write: Function writing a complete file at the path it is given.
-
-    Returns:
-        `pathlib.Path` of the written file.
-    """
-    path = pathlib.Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
 
 
 def image_grid(images, columns=8):

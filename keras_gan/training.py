@@ -36,9 +36,7 @@ Example:
 """
 
 import argparse
-import csv
 import dataclasses
-import io
 import json
 import math
 import numbers
@@ -48,8 +46,9 @@ import time
 
 import numpy as np
 
-from keras_gan import presets
+from keras_gan import presets, runs
 from keras_gan.presets import ARCHS, DATASETS, MODELS
+from keras_gan.runs import CHECKPOINT, CONFIG, LOG, read_log  # noqa: F401
 
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored", "multiworker")
@@ -59,10 +58,6 @@ TOY_POINTS = 100_000
 STACKED_MNIST_SIZE = 50_000
 GRID_SAMPLES = 64
 SCATTER_POINTS = 2000
-
-CHECKPOINT = "checkpoint.keras"
-CONFIG = "config.json"
-LOG = "log.csv"
 
 #: Generator samples the QualityMonitor scores after every epoch.
 MONITOR_SAMPLES = 1000
@@ -97,44 +92,35 @@ class Stopped(RuntimeError):
 
 def _load_checkpoint(checkpoint):
     """Loads a run's `.keras` checkpoint; ConfigError if it is unreadable."""
-    import keras
-
-    import keras_gan.models  # noqa: F401 - registers the model classes
-
     try:
-        return keras.saving.load_model(checkpoint)
-    except Exception as error:  # noqa: BLE001 - Keras raises many types
-        text = " ".join(str(error).split())[:200]
-        raise ConfigError(f"cannot resume: {checkpoint} is not a readable "
-                          f"keras_gan checkpoint ({type(error).__name__}: "
-                          f"{text}); the file is kept") from None
-
-
-def _check_checkpoint(checkpoint):
-    """Refuses a truncated or corrupted checkpoint before anything is written.
-
-    A `.keras` file is a zip archive: its central directory and every
-    member's CRC are checked (a few MB read), which catches a truncated or
-    overwritten file without loading TensorFlow.
-    """
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(checkpoint) as archive:
-            bad = archive.testzip()
-            names = set(archive.namelist())
-    except (OSError, zipfile.BadZipFile, EOFError, ValueError) as error:
-        raise ConfigError(f"cannot resume: {checkpoint} is damaged "
-                          f"({type(error).__name__}: {error}); the file is "
-                          f"kept") from None
-    if bad is not None or not {"config.json", "model.weights.h5"} <= names:
-        raise ConfigError(f"cannot resume: {checkpoint} is damaged (member "
-                          f"{bad or 'config.json/model.weights.h5'} is "
-                          f"corrupt or missing); the file is kept")
+        return runs.load_checkpoint(checkpoint)
+    except runs.RunDirError as error:
+        raise ConfigError(f"cannot resume: {error}; the file is kept"
+                          ) from None
 
 
 class ExportFailed(RunError):
     """Training finished but the SavedModel export could not be written."""
+
+
+class WriteFailed(RunError):
+    """A file of the run could not be written (full disk, permissions).
+
+    Every file is written atomically, so the checkpoint still holds the last
+    completed epoch and `--resume` continues from it.
+    """
+
+
+def _write_failed(error, run_dir):
+    """The one-line `WriteFailed` for an `OSError` raised during a run."""
+    checkpoint = pathlib.Path(run_dir) / CHECKPOINT
+    what = error.filename or "a file of the run"
+    reason = error.strerror or str(error)
+    kept = (f"{checkpoint} keeps the last completed epoch; free space (or "
+            f"fix the permissions) and run the same command with --resume"
+            if checkpoint.exists() else "no epoch was completed")
+    return WriteFailed(f"training stopped: cannot write {what} ({reason}); "
+                       f"{kept}")
 
 
 @dataclasses.dataclass
@@ -530,18 +516,19 @@ def _check_paths(c):
         if export_dir.exists() and not export_dir.is_dir():
             raise ConfigError(f"expected --export-dir to be a folder, "
                               f"received the file {export_dir}")
-    checkpoint, saved = run_dir / CHECKPOINT, run_dir / CONFIG
-    if not c.resume and (checkpoint.exists() or saved.exists()):
+    checkpoint = run_dir / CHECKPOINT
+    if not c.resume and runs.holds_run(run_dir):
         raise ConfigError(f"{run_dir} already holds a run; pass --resume to "
                           f"continue it, or choose another --run-dir")
-    if c.resume and checkpoint.exists():
-        _check_checkpoint(checkpoint)
-    if c.resume and saved.exists():
-        try:
-            old = json.loads(saved.read_text())["config"]
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise ConfigError(f"cannot resume: unreadable {saved} "
-                              f"({error})") from None
+    try:
+        if c.resume and checkpoint.exists():
+            runs.check_checkpoint(checkpoint)
+        old = runs.read_record(run_dir, strict=True).get("config") \
+            if c.resume else None
+    except runs.RunDirError as error:
+        raise ConfigError(f"cannot resume: {error}; the file is kept"
+                          ) from None
+    if old is not None:
         new = _jsonable(dataclasses.asdict(c))
         changed = [f"{k}: {old.get(k)!r} -> {new[k]!r}" for k in _RESUME_KEYS
                    if old.get(k) != new[k]]
@@ -785,38 +772,6 @@ def _strategy(name):
 
 # ---- files ------------------------------------------------------------------
 
-def _write_json(path, payload):
-    from keras_gan.plotting import atomic_write
-
-    text = json.dumps(payload, indent=2, sort_keys=True) + "\n"
-    atomic_write(path, lambda tmp: pathlib.Path(tmp).write_text(text))
-
-
-def read_log(path, epochs):
-    """Rows of the first `epochs` epochs of a run's CSV log.
-
-    Rows of later epochs (written before a kill, after the last checkpoint)
-    and unparsable rows are dropped.
-
-    Returns:
-        List of dicts with ``epoch`` (int, from 0) and float metrics.
-    """
-    path = pathlib.Path(path)
-    if not path.exists():
-        return []
-    rows = []
-    for record in csv.DictReader(io.StringIO(path.read_text())):
-        try:
-            row = {k: float(v) for k, v in record.items()
-                   if k != "epoch" and v not in ("", None)}
-            epoch = int(record["epoch"])
-        except (TypeError, ValueError, KeyError):
-            continue
-        if epoch < epochs:
-            rows.append({"epoch": epoch, **row})
-    return sorted(rows, key=lambda row: row["epoch"])
-
-
 # ---- the run ----------------------------------------------------------------
 
 def prepare(config):
@@ -850,6 +805,9 @@ def run(config):
             good epoch is kept).
         ExportFailed: the export could not be written (the run dir is
             complete; `python export.py RUN_DIR` retries from it).
+        WriteFailed: a file of the run dir could not be written (full
+            disk, permissions); the checkpoint keeps the last completed
+            epoch.
     """
     c, data = prepare(config)
     import keras
@@ -863,7 +821,10 @@ def run(config):
         if not c.jit:
             tf_config.enable_op_determinism()
         keras.mixed_precision.set_global_policy(c.precision)
-        return _train(c, data)
+        try:
+            return _train(c, data)
+        except OSError as error:  # a full disk, a folder made read-only
+            raise _write_failed(error, c.run_dir) from None
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
         if not previous_determinism:
@@ -880,23 +841,20 @@ def _count(variable):
 def _train(c, data):
     if c.model in presets.TRANSLATION_MODELS:
         return _train_translation(c, data)
-    import keras
-
     from keras_gan import callbacks as cbs
     from keras_gan import datasets, plotting
 
     start = time.time()
     run_dir = pathlib.Path(c.run_dir)
-    samples_dir, tb_dir = run_dir / "samples", run_dir / "tensorboard"
+    samples_dir, tb_dir = run_dir / runs.SAMPLES, run_dir / runs.TENSORBOARD
     samples_dir.mkdir(parents=True, exist_ok=True)
-    for stale in run_dir.rglob(".*.tmp-*"):  # from a killed write
-        stale.unlink()
+    runs.remove_temporaries(run_dir)  # from a killed write
     checkpoint = run_dir / CHECKPOINT
     resuming = c.resume and checkpoint.exists()
-    _write_json(run_dir / CONFIG, {
-        "config": _jsonable(dataclasses.asdict(c)),
-        "data": data.source, "sample_shape": list(data.shape),
-        "preset": _jsonable(presets.resolve_preset(c.model, c.dataset))})
+    runs.write_record(
+        run_dir, _jsonable(dataclasses.asdict(c)), data=data.source,
+        sample_shape=list(data.shape),
+        preset=_jsonable(presets.resolve_preset(c.model, c.dataset)))
 
     strategy = _strategy(c.strategy)
     with strategy.scope():
@@ -1570,26 +1528,22 @@ def _translation_stream(c, data, start_step):
 
 
 def _train_translation(c, data):
-    import keras
-
     from keras_gan import callbacks as cbs
     from keras_gan import evaluation
     from keras_gan.models.cyclegan import TranslationGrid
 
     start = time.time()
     run_dir = pathlib.Path(c.run_dir)
-    samples_dir, tb_dir = run_dir / "samples", run_dir / "tensorboard"
+    samples_dir, tb_dir = run_dir / runs.SAMPLES, run_dir / runs.TENSORBOARD
     samples_dir.mkdir(parents=True, exist_ok=True)
-    for stale in run_dir.rglob(".*.tmp-*"):  # from a killed write
-        stale.unlink()
+    runs.remove_temporaries(run_dir)  # from a killed write
     checkpoint = run_dir / CHECKPOINT
     resuming = c.resume and checkpoint.exists()
-    _write_json(run_dir / CONFIG, {
-        "config": _jsonable(dataclasses.asdict(c)),
-        "data": data.source, "sample_shape": list(data.shape),
-        "domains": list(data.domains),
-        "preset": _jsonable(presets.resolve_preset(
-            c.model, c.dataset or USER_PAIR_PRESET))})
+    runs.write_record(
+        run_dir, _jsonable(dataclasses.asdict(c)), data=data.source,
+        sample_shape=list(data.shape), domains=list(data.domains),
+        preset=_jsonable(presets.resolve_preset(
+            c.model, c.dataset or USER_PAIR_PRESET)))
     model = (_load_checkpoint(checkpoint) if resuming
              else build_translation_model(c, data.shape))
     done_steps = _count(model.train_steps)
