@@ -111,6 +111,26 @@ class WriteFailed(RunError):
     """
 
 
+class ClusterFailed(RunError):
+    """Another worker of a multi-worker run stopped or became unreachable."""
+
+
+def _cluster_failed(error, run_dir, task):
+    """The one-line `ClusterFailed` for a collective op that failed."""
+    import re
+
+    text = re.sub(r"\{\{.*?\}\}\s*", "", str(error.message))
+    first = " ".join(text.split())
+    checkpoint = pathlib.Path(run_dir) / CHECKPOINT
+    kept = (f"{checkpoint} keeps the last completed epoch; restart every "
+            f"worker with the same command and --resume"
+            if checkpoint.exists() else "no epoch was completed; restart "
+            "every worker")
+    return ClusterFailed(f"training stopped on {task}: another worker of "
+                         f"the cluster stopped or cannot be reached "
+                         f"({type(error).__name__}: {first[:200]}); {kept}")
+
+
 def _write_failed(error, run_dir):
     """The one-line `WriteFailed` for an `OSError` raised during a run."""
     checkpoint = pathlib.Path(run_dir) / CHECKPOINT
@@ -499,7 +519,79 @@ def _run_name(c):
     return f"{c.model}-{source}"
 
 
+def multiworker_role(strategy, environ=None):
+    """Whether this process writes the run, from `TF_CONFIG`.
+
+    Under `--strategy multiworker` every worker runs the same command; the
+    chief (task type "chief", or worker 0 of a cluster without one, as in
+    `tf.distribute`) writes the run dir and the export, the others train
+    alongside it and write nowhere the user sees.
+
+    Returns:
+        `(is_chief, task)`: task is e.g. "worker 1" (None without a
+        cluster).
+
+    Raises:
+        ConfigError: `multiworker` without a readable `TF_CONFIG`.
+    """
+    import os
+
+    if strategy != "multiworker":
+        return True, None
+    text = (os.environ if environ is None else environ).get("TF_CONFIG")
+    if not text:
+        raise ConfigError("--strategy multiworker reads the cluster from the "
+                          "TF_CONFIG environment variable, which is not set "
+                          "(README, Several machines)")
+    try:
+        spec = json.loads(text)
+        cluster, kind = spec["cluster"], spec["task"]["type"]
+        index = int(spec["task"]["index"])
+        if not isinstance(cluster, dict) or kind not in cluster:
+            raise ValueError(f"task type {kind!r} is not in the cluster")
+    except (ValueError, KeyError, TypeError) as error:
+        raise ConfigError(f"unreadable TF_CONFIG ({error})") from None
+    chief = kind == "chief" or (kind == "worker" and index == 0
+                                and "chief" not in cluster)
+    return chief, f"{kind} {index}"
+
+
+def _train_worker(c, data, task):
+    """A non-chief worker's run: the same training, written to a scratch dir.
+
+    It takes part in every collective step (the updates, the per-epoch
+    samples and scores), so it runs the chief's callbacks too, but into a
+    temporary folder that is deleted at the end (the pattern of the Keras
+    multi-worker guide). On `--resume` it starts from the chief's
+    checkpoint in `--run-dir` (a folder the workers share).
+    """
+    import shutil
+    import tempfile
+
+    scratch = pathlib.Path(tempfile.mkdtemp(prefix="keras-gan-worker-"))
+    try:
+        own = scratch / "run"
+        own.mkdir()
+        for name in (CHECKPOINT, LOG):
+            source = pathlib.Path(c.run_dir) / name
+            if c.resume and source.exists():
+                shutil.copyfile(source, own / name)
+        result = _train(dataclasses.replace(
+            c, run_dir=str(own), export_dir=str(scratch / "export"),
+            verbose=0), data)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if c.verbose:
+        print(f"done: {task} trained epochs {result.initial_epoch + 1}-"
+              f"{result.epochs} with the cluster; the chief writes "
+              f"{c.run_dir} and the export", flush=True)
+    return dataclasses.replace(result, run_dir=pathlib.Path(c.run_dir),
+                               export_path=None, final_picture=None)
+
+
 def _check_paths(c):
+    if not multiworker_role(c.strategy)[0]:
+        return  # a worker writes nowhere the user sees (`_train_worker`)
     run_dir = pathlib.Path(c.run_dir)
     if run_dir.exists() and not run_dir.is_dir():
         raise ConfigError(f"expected --run-dir to be a folder, received the "
@@ -821,10 +913,20 @@ def run(config):
         if not c.jit:
             tf_config.enable_op_determinism()
         keras.mixed_precision.set_global_policy(c.precision)
+        import tensorflow as tf
+
+        chief, task = multiworker_role(c.strategy)
         try:
+            if not chief:
+                return _train_worker(c, data, task)
             return _train(c, data)
         except OSError as error:  # a full disk, a folder made read-only
             raise _write_failed(error, c.run_dir) from None
+        except tf.errors.OpError as error:
+            if task is None:
+                raise
+            # A peer died or became unreachable: every collective fails.
+            raise _cluster_failed(error, c.run_dir, task) from None
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
         if not previous_determinism:

@@ -96,6 +96,26 @@ def _averaged_copy(generator):
 _COUNTING = threading.local()
 
 
+def _for_multi_worker(logs):
+    """A train step's logs in the shape Keras can reduce across workers.
+
+    Under a multi-worker strategy Keras 3 reduces each log with
+    `strategy.reduce("MEAN", value, axis=0)`, which fails on the scalars
+    every model returns ("Invalid reduction dimension 0 for input with 0
+    dimensions", tensorflow/tensorflow#72388). As shape (1,) each log
+    reduces to the same scalar (the mean over workers of values that the
+    metrics already synchronised). Elsewhere the logs pass unchanged.
+    """
+    strategy = tf.distribute.get_strategy()
+    in_multi_worker = getattr(strategy.extended, "_in_multi_worker_mode",
+                              None)
+    if not (isinstance(logs, dict) and in_multi_worker is not None
+            and in_multi_worker()):
+        return logs
+    return {name: tf.reshape(value, [1]) if value.shape.rank == 0 else value
+            for name, value in logs.items()}
+
+
 def _counted(train_step):
     """Wraps a `train_step` so that it adds 1 to `self.train_steps` first.
 
@@ -114,7 +134,7 @@ def _counted(train_step):
         counting.add(id(self))
         try:
             self.train_steps.assign_add(1)
-            return train_step(self, data)
+            return _for_multi_worker(train_step(self, data))
         finally:
             counting.discard(id(self))
 
