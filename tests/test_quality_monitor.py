@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from keras_gan import datasets, evaluation
+from keras_gan import datasets, evaluation, monitors
 
 
 class FixedGenerator:
@@ -99,4 +99,4 @@ def test_too_few_real_images_for_fid():
 def test_spread_in_closed_form():
     points = np.array([[0.0, 0.0], [3.0, 4.0]])
     # Two points: the one pairwise distance, 5.
-    np.testing.assert_allclose(evaluation._spread(points), 5.0)
+    np.testing.assert_allclose(monitors._spread(points), 5.0)
