@@ -1,4 +1,4 @@
-"""Evaluation: one call per data set, and the package's quality API in one place.
+"""Evaluation: one call per data set, and the quality API in one place.
 
 `evaluate_sampler` and `evaluate_translator` are what `evaluate.py` runs on a
 SavedModel export, a checkpoint or a run dir. The parts live in three

@@ -18,6 +18,21 @@ from keras_gan.metrics import EvaluationError
 
 # ---- generators to score: SavedModel exports and run dirs --------------------
 
+def export_metadata(path):
+    """What `keras_gan.export` recorded next to a SavedModel's graph.
+
+    ``assets.extra/keras_gan.json`` (the training data set, a conditional
+    generator's number of classes, a CycleGAN's domains); {} if there is
+    none or it is unreadable.
+    """
+    metadata = pathlib.Path(path) / "assets.extra" / "keras_gan.json"
+    try:
+        recorded = json.loads(metadata.read_text())
+    except (OSError, ValueError):
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
+
+
 class Sampler:
     """A generator seen as a black box: z (N, latent_dim) -> samples.
 
@@ -133,13 +148,17 @@ def sampler_from_model(model, source="model", average=True):
                           num_classes=num_classes)
 
 
-def _saved_model_sampler(path):
+def _load_saved_model(path):
     try:
-        loaded = tf.saved_model.load(str(path))
+        return tf.saved_model.load(str(path))
     except Exception as error:  # noqa: BLE001 - TF raises many types
         raise EvaluationError(
             f"Expected a readable SavedModel at {path}. Received: "
             f"{type(error).__name__}: {str(error).splitlines()[0]}") from None
+
+
+def _saved_model_sampler(path):
+    loaded = _load_saved_model(path)
     signature = getattr(loaded, "signatures", {}).get("serving_default")
     if signature is None:
         raise EvaluationError(
@@ -164,14 +183,7 @@ def _saved_model_sampler(path):
     latent_dim = int(z_spec.shape[1])
     # keras_gan.export records the training data set (and a conditional
     # generator's number of classes) next to the graph.
-    recorded = {}
-    metadata = pathlib.Path(path) / "assets.extra" / "keras_gan.json"
-    if metadata.is_file():
-        try:
-            recorded = json.loads(metadata.read_text())
-        except ValueError:
-            recorded = {}
-    recorded = recorded if isinstance(recorded, dict) else {}
+    recorded = export_metadata(path)
     dataset = recorded.get("dataset")
     num_classes = None
     if label_spec is not None:
@@ -180,8 +192,9 @@ def _saved_model_sampler(path):
                 num_classes, int) or num_classes < 2:
             raise EvaluationError(
                 f"Expected the number of classes of the conditional "
-                f"SavedModel at {path} in {metadata} (num_classes, written "
-                f"by keras_gan.export). Received: {num_classes!r}")
+                f"SavedModel at {path} in assets.extra/keras_gan.json "
+                f"(num_classes, written by keras_gan.export). Received: "
+                f"{num_classes!r}")
 
     def run(z, labels=None):
         if labels is None:
@@ -338,12 +351,7 @@ def is_translation_export(path):
 
 
 def _saved_model_translator(path):
-    try:
-        loaded = tf.saved_model.load(str(path))
-    except Exception as error:  # noqa: BLE001 - TF raises many types
-        raise EvaluationError(
-            f"Expected a readable SavedModel at {path}. Received: "
-            f"{type(error).__name__}: {str(error).splitlines()[0]}") from None
+    loaded = _load_saved_model(path)
     fns, shape = {}, None
     for direction in ("a_to_b", "b_to_a"):
         signature = loaded.signatures[direction]
@@ -359,14 +367,7 @@ def _saved_model_translator(path):
         shape = tuple(spec.shape[1:])
         fns[direction] = (lambda sig: lambda x: sig(
             images=tf.constant(x))["images"].numpy())(signature)
-    recorded = {}
-    metadata = pathlib.Path(path) / "assets.extra" / "keras_gan.json"
-    if metadata.is_file():
-        try:
-            recorded = json.loads(metadata.read_text())
-        except ValueError:
-            recorded = {}
-    recorded = recorded if isinstance(recorded, dict) else {}
+    recorded = export_metadata(path)
     translator = Translator(fns["a_to_b"], fns["b_to_a"], shape, path,
                             recorded.get("dataset"))
     data = recorded.get("data"), recorded.get("data_b")
