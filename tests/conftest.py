@@ -4,7 +4,25 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+import numpy as np
 import pytest
+
+
+@pytest.fixture
+def assert_modes_agree():
+    """Checks runs of one model in several execution modes (eager, graph,
+    XLA) against the first: every logged metric to `history_atol`, every
+    weight to 1e-5 (both with rtol 1e-4). Takes `[(history, weights), ...]`.
+    """
+    def check(results, history_atol=1e-5):
+        (h0, w0), others = results[0], results[1:]
+        for h, w in others:
+            for name in h0:
+                np.testing.assert_allclose(h[name], h0[name], rtol=1e-4,
+                                           atol=history_atol, err_msg=name)
+            for a, b in zip(w, w0):
+                np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    return check
 
 
 @pytest.fixture

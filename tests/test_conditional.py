@@ -220,19 +220,13 @@ def run_mode(mode, fake_labels):
         v.numpy() for v in model.generator_ema.weights]
 
 
-def test_eager_graph_xla_agree():
+def test_eager_graph_xla_agree(assert_modes_agree):
     # Uniform fake labels: the label draw and the noise both come from
     # keras_gan.rng, identical in the three modes.
     results = [run_mode(mode, "uniform") for mode in (
         dict(run_eagerly=True), dict(jit_compile=False),
         dict(jit_compile=True))]
-    (h0, w0), others = results[0], results[1:]
-    for h, w in others:
-        for name in h0:
-            np.testing.assert_allclose(h[name], h0[name], rtol=1e-4,
-                                       atol=1e-5, err_msg=name)
-        for a, b in zip(w, w0):
-            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert_modes_agree(results)
 
 
 def test_keras_round_trip_and_resume_continue_exactly(tmp_path):

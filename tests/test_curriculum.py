@@ -271,7 +271,7 @@ def test_an_interrupted_run_resumes_bitwise(tmp_path):
     pytest.fail(f"no resumed run was bitwise equal in 3 attempts: {attempts}")
 
 
-def test_eager_graph_and_xla_agree():
+def test_eager_graph_and_xla_agree(assert_modes_agree):
     results = []
     for mode in (dict(run_eagerly=True), dict(jit_compile=False),
                  dict(jit_compile=True)):
@@ -281,13 +281,7 @@ def test_eager_graph_and_xla_agree():
         history = model.fit(data(48), batch_size=8, epochs=1, verbose=0,
                             shuffle=False).history
         results.append((weights(model), history))
-    (w0, h0), others = results[0], results[1:]
-    for w, h in others:
-        for name in h0:
-            np.testing.assert_allclose(h[name], h0[name], rtol=1e-4,
-                                       atol=1e-6, err_msg=name)
-        for a, b in zip(w, w0):
-            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert_modes_agree([(h, w) for w, h in results], history_atol=1e-6)
 
 
 def test_training_exports_the_generator(exported_run_matches_checkpoint):

@@ -140,17 +140,11 @@ def run_mode(mode, cls=WGANGP):
 
 
 @pytest.mark.parametrize("cls", [GAN, WGANGP])
-def test_eager_graph_xla_agree(cls):
+def test_eager_graph_xla_agree(cls, assert_modes_agree):
     results = [run_mode(mode, cls) for mode in (
         dict(run_eagerly=True), dict(jit_compile=False),
         dict(jit_compile=True))]
-    (h0, w0), others = results[0], results[1:]
-    for h, w in others:
-        for name in h0:
-            np.testing.assert_allclose(h[name], h0[name], rtol=1e-4,
-                                       atol=1e-5, err_msg=name)
-        for a, b in zip(w, w0):
-            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert_modes_agree(results)
 
 
 def test_keras_round_trip_restores_weights_optimizers_and_resumes(tmp_path):
