@@ -7,6 +7,14 @@ the same seed). Here the raw Philox bits come from TF and the conversion to
 floats is done with exact integer/float ops, so one seed gives the same noise
 in every execution mode (up to ulp-level differences in `log`/`cos`).
 
+Inside an XLA program the Philox bits are computed by `_philox`, a
+transcription of TensorFlow's Philox-4x32-10 into integer ops: bit-identical
+to TF's kernel (tests/test_rng.py), and cheap under XLA:CPU, where TF's own
+`StatelessRandomUniformFullIntV2` expands to a slow program (12,800 bits:
+4.5 ms there against 0.15 ms for `_philox`; 0.2 ms for the kernel in graph
+mode, which therefore keeps it). Which of the two computes the bits changes
+nothing but the speed.
+
 Under a multi-replica `tf.distribute` strategy each replica draws the noise
 of the whole global batch and keeps its own slice, so replica r sees exactly
 rows [r*B, (r+1)*B) of what a single device would draw for the global batch:
@@ -43,8 +51,69 @@ def _next_seed(state):
     return seed
 
 
+# Philox-4x32-10 constants (Salmon et al. 2011, "Parallel random numbers:
+# as easy as 1, 2, 3"; the values of TensorFlow's philox_random.h).
+_PHILOX_MULTIPLIERS = (0xD2511F53, 0xCD9E8D57)
+_PHILOX_KEY_STEPS = (0x9E3779B9, 0xBB67AE85)
+_PHILOX_ROUNDS = 10
+
+
+def _in_xla():
+    """Whether ops created now are compiled by XLA (jit_compile=True)."""
+    try:
+        from tensorflow.python.ops import control_flow_util
+    except ImportError:  # a TF without it: TF's kernel, correct everywhere
+        return False
+    return control_flow_util.GraphOrParentsInXlaContext(
+        tf.compat.v1.get_default_graph())
+
+
+def _multiply_wide(multiplier, x):
+    """(low, high) 32-bit halves of the 64-bit product multiplier * x."""
+    product = tf.cast(x, tf.uint64) * tf.constant(multiplier, tf.uint64)
+    return (tf.cast(product, tf.uint32),
+            tf.cast(tf.bitwise.right_shift(product,
+                                           tf.constant(32, tf.uint64)),
+                    tf.uint32))
+
+
+def _philox(size, key, counter):
+    """The first `size` uint32 words TensorFlow's Philox kernel returns.
+
+    Args:
+        size: Number of words (int32 scalar).
+        key: uint64 (1,) and `counter` uint64 (2,), as returned by
+            `StatelessRandomGetKeyCounter`.
+
+    Word i is lane i % 4 of the block computed from counter + i // 4 (a
+    128-bit addition), the layout of TF's `FillPhiloxRandom`.
+    """
+    key = tf.bitcast(key, tf.uint32)[0]  # little-endian halves
+    k0, k1 = key[0], key[1]
+    blocks = tf.bitcast(tf.range((size + 3) // 4, dtype=tf.int64),
+                        tf.uint64)
+    low = counter[0] + blocks
+    high = counter[1] + tf.cast(low < blocks, tf.uint64)  # the carry
+    low, high = tf.bitcast(low, tf.uint32), tf.bitcast(high, tf.uint32)
+    c = [low[:, 0], low[:, 1], high[:, 0], high[:, 1]]
+    xor = tf.bitwise.bitwise_xor
+    for round_ in range(_PHILOX_ROUNDS):
+        if round_:
+            k0 = k0 + tf.constant(_PHILOX_KEY_STEPS[0], tf.uint32)
+            k1 = k1 + tf.constant(_PHILOX_KEY_STEPS[1], tf.uint32)
+        low0, high0 = _multiply_wide(_PHILOX_MULTIPLIERS[0], c[0])
+        low1, high1 = _multiply_wide(_PHILOX_MULTIPLIERS[1], c[2])
+        c = [xor(xor(high1, c[1]), k0), low1,
+             xor(xor(high0, c[3]), k1), low0]
+    return tf.reshape(tf.stack(c, axis=1), [-1])[:size]
+
+
 def _bits(shape, seed):
     key, counter = tf.raw_ops.StatelessRandomGetKeyCounter(seed=seed)
+    if _in_xla():
+        shape = tf.convert_to_tensor(shape, tf.int32)
+        return tf.reshape(_philox(tf.reduce_prod(shape), key, counter),
+                          shape)
     return tf.raw_ops.StatelessRandomUniformFullIntV2(
         shape=shape, key=key, counter=counter, alg=1, dtype=tf.uint32)
 
