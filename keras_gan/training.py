@@ -429,8 +429,8 @@ def resolve(config):
     if c.steps_per_execution is None:
         # Under tf.distribute, conditional updates (n_critic > 1, float16
         # loss scaling) cannot run inside a multi-step execution.
-        c.steps_per_execution = 1 if c.strategy != "default" else max(
-            k for k in range(1, 11) if c.steps_per_epoch % k == 0)
+        c.steps_per_execution = 1 if c.strategy != "default" else (
+            presets.auto_steps_per_execution(c.steps_per_epoch))
     c.steps_per_execution = _positive_int("steps-per-execution",
                                           c.steps_per_execution)
     if c.steps_per_epoch % c.steps_per_execution:
@@ -1495,8 +1495,8 @@ def _resolve_translation(c):
         raise ConfigError(f"expected --seed to be an integer in "
                           f"[0, 2**31 - 1), received {c.seed!r}")
     if c.steps_per_execution is None:
-        c.steps_per_execution = max(k for k in range(1, 11)
-                                    if c.steps_per_epoch % k == 0)
+        c.steps_per_execution = presets.auto_steps_per_execution(
+            c.steps_per_epoch)
     c.steps_per_execution = _positive_int("steps-per-execution",
                                           c.steps_per_execution)
     if c.steps_per_epoch % c.steps_per_execution:

@@ -18,6 +18,8 @@ import pytest
 import tensorflow as tf
 
 from keras_gan import GAN, WGAN, WGANGP, WeightClipping, losses, networks
+from keras_gan.models.base import xla_pays
+from keras_gan.presets import auto_steps_per_execution
 
 LATENT = 4
 
@@ -106,6 +108,69 @@ def test_steps_per_execution_does_not_change_the_math(cls):
         return history.history, weights(model)
 
     assert_same_run(run(1), run(4))
+
+
+@pytest.mark.parametrize("steps,replicas,expected", [
+    (1000, 1, 10), (12, 1, 6), (7, 1, 7), (11, 1, 1), (None, 1, 1),
+    (1000, 2, 1)])
+def test_auto_steps_per_execution_divides_the_epoch(steps, replicas,
+                                                    expected):
+    assert auto_steps_per_execution(steps, replicas) == expected
+
+
+def test_auto_steps_per_execution_is_resolved_per_fit_and_keeps_the_math():
+    def run(spe, **fit_kwargs):
+        model = WGANGP(*tiny_nets(), LATENT, n_critic=3, seed=11)
+        model.compile(keras.optimizers.Adam(1e-3),
+                      keras.optimizers.Adam(1e-3),
+                      **({} if spe is None else dict(steps_per_execution=spe)))
+        repeated = tf.data.Dataset.from_tensor_slices(data()).batch(8).repeat()
+        history = model.fit(repeated, steps_per_epoch=12, epochs=2,
+                            verbose=0)
+        chosen = model.steps_per_execution
+        # No step more than asked: Keras runs whole executions.
+        assert int(model.d_optimizer.iterations) == 24
+        return (history.history, weights(model)), chosen, model
+
+    (fixed, one, _) = run(1)
+    (auto, chosen, model) = run(None)  # the default is "auto"
+    assert (one, chosen) == (1, 6)
+    assert_same_run(fixed, auto, rtol=0, atol=0)
+    assert model.get_compile_config()["steps_per_execution"] == "auto"
+    # Arrays: the batches per epoch (64 / 8 = 8); 11 steps: 1.
+    model.fit(data(), batch_size=8, epochs=1, verbose=0)
+    assert model.steps_per_execution == 8
+    model.fit(data(88), batch_size=8, epochs=1, verbose=0)
+    assert model.steps_per_execution == 1
+
+
+@pytest.mark.parametrize("nets,expected", [
+    ("seed_mlp", False), ("wide_mlp", True), ("dcgan", False)])
+def test_auto_jit_compile_follows_the_cpu_rule(nets, expected):
+    # The rule's three measured cases (CPU-only machine, no op determinism).
+    image = (28, 28, 1)
+    keras.utils.set_random_seed(0)
+    if nets == "dcgan":
+        g = networks.build_dcgan_generator(100, image, 8)
+        d = networks.build_dcgan_discriminator(image, 8, norm=None)
+    else:
+        widths = (100, 100) if nets == "seed_mlp" else (256, 512, 1024)
+        g = networks.build_mlp_generator(100, image, widths)
+        d = networks.build_mlp_discriminator(image, widths[::-1])
+    assert xla_pays(g, d) is expected
+    model = WGANGP(g, d, 100)
+    model.compile()
+    assert model.jit_compile is expected
+    explicit = WGANGP(g, d, 100)
+    explicit.compile(jit_compile=not expected)  # the override wins
+    assert explicit.jit_compile is (not expected)
+
+
+@pytest.mark.parametrize("value", [0, -2, 2.5, True, "fast"])
+def test_bad_steps_per_execution_is_refused(value):
+    model = GAN(*tiny_nets(), LATENT)
+    with pytest.raises(ValueError, match="steps_per_execution"):
+        model.compile(steps_per_execution=value)
 
 
 @pytest.mark.parametrize("compile_kwargs", [

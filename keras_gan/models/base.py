@@ -21,12 +21,15 @@ Example:
 """
 
 import functools
+import inspect
+import math
 import threading
 
 import keras
 import tensorflow as tf
 
 from keras_gan import losses, rng
+from keras_gan.presets import auto_steps_per_execution
 from keras_gan._checks import check_choice, check_float, check_int
 
 _PACKAGE = "keras_gan"
@@ -94,6 +97,64 @@ def _averaged_copy(generator):
 
 
 _COUNTING = threading.local()
+
+def _steps_in_an_epoch(x, batch_size, steps_per_epoch):
+    """Train steps per epoch of a `fit()` call, or None when unknown."""
+    if steps_per_epoch is not None:
+        return steps_per_epoch
+    if isinstance(x, tf.data.Dataset):
+        cardinality = int(x.cardinality())
+        return cardinality if cardinality > 0 else None
+    if isinstance(x, dict):  # a dict of arrays: one length
+        x = next(iter(x.values()), None)
+    if isinstance(x, (tuple, list)) and x and hasattr(x[0], "shape"):
+        x = x[0]
+    if hasattr(x, "shape") and len(getattr(x, "shape", ())) > 0:
+        return math.ceil(int(x.shape[0]) / (batch_size or 32))
+    return None  # generators, PyDatasets, iterators: let Keras run one
+
+
+_FIT_SIGNATURE = inspect.signature(keras.Model.fit)
+
+#: On CPU, XLA pays for dense-only nets from this many weights (generator
+#: and discriminator together) and not for convolutional ones. Measured
+#: (benchmarks/throughput.py, WGAN-GP batch 64, 2-core AVX-512 EPYC): the
+#: 256-512-1024 MLPs (3.0M weights) 1.2x faster under XLA, the seed's
+#: 100-100 MLPs (0.2M) 0.87x, DCGAN (F = 32 and 64) 0.88x.
+CPU_XLA_MIN_DENSE_WEIGHTS = 1_000_000
+
+
+def xla_pays(generator, discriminator):
+    """The `jit_compile="auto"` rule of `GAN.compile` for these two nets.
+
+    With a GPU (or any non-CPU device): Keras' own rule (XLA unless a layer
+    cannot be compiled). On a CPU-only machine: XLA only for nets made of
+    dense layers (no convolutions) with at least
+    `CPU_XLA_MIN_DENSE_WEIGHTS` weights in all, where it measured faster.
+    A function of the nets and the device only, so a run and its resume
+    take the same path. Never under op determinism (Keras drops XLA then).
+    """
+    from tensorflow.python.framework.config import is_op_determinism_enabled
+
+    if is_op_determinism_enabled():
+        return False
+    layers = [layer for net in (generator, discriminator)
+              for layer in _all_layers(net)]
+    if not all(getattr(layer, "supports_jit", True) for layer in layers):
+        return False
+    if any(device.device_type != "CPU"
+           for device in tf.config.list_physical_devices()):
+        return True
+    convolutional = (keras.layers.Conv1D, keras.layers.Conv2D,
+                     keras.layers.Conv3D, keras.layers.Conv2DTranspose,
+                     keras.layers.Conv1DTranspose,
+                     keras.layers.Conv3DTranspose,
+                     keras.layers.DepthwiseConv2D,
+                     keras.layers.SeparableConv2D)
+    if any(isinstance(layer, convolutional) for layer in layers):
+        return False
+    return (generator.count_params() + discriminator.count_params()
+            >= CPU_XLA_MIN_DENSE_WEIGHTS)
 
 
 def _for_multi_worker(logs):
@@ -245,11 +306,14 @@ class GAN(keras.Model):
             d_optimizer: Discriminator/critic optimizer (instance, name or
                 config). Defaults to the paper's (see `default_optimizers`).
             g_optimizer: Generator optimizer; must not be the same object.
-            **kwargs: `jit_compile` (default "auto": Keras' rule, XLA on
-                GPUs only; with XLA and `n_critic > 1` the critic and the
+            **kwargs: `jit_compile` (default "auto": `xla_pays`, XLA on
+                GPUs and for wide dense nets on CPUs; with XLA and
+                `n_critic > 1` the critic and the
                 generator updates run as two XLA programs, see
-                `_separate_xla`), `steps_per_execution`,
-                `run_eagerly`. `optimizer`, `loss` and `metrics` are refused:
+                `_separate_xla`), `steps_per_execution` (default "auto":
+                `fit()` runs as many train steps per compiled call as
+                `auto_steps_per_execution` picks for the epoch; an int fixes
+                it), `run_eagerly`. `optimizer`, `loss` and `metrics` are refused:
                 this model owns its losses and metrics.
 
         Under the `mixed_float16` policy both optimizers are wrapped in
@@ -284,12 +348,24 @@ class GAN(keras.Model):
                 else keras.optimizers.LossScaleOptimizer(opt)
                 for opt in (d_optimizer, g_optimizer))
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        # jit_compile "auto" is Keras' own rule: XLA on GPUs, not on CPU-only
-        # machines, not under tf.distribute or op determinism. On this
-        # project's 2-core AVX-512 CPU, XLA measured no faster for DCGAN and
-        # the wide MLP and slower for the seed MLPs (README, Performance).
+        # jit_compile "auto": `xla_pays` (XLA on GPUs, and on CPUs for wide
+        # dense nets only); under tf.distribute or eager runs, Keras' rule.
         kwargs.setdefault("jit_compile", "auto")
-        steps_per_execution = kwargs.get("steps_per_execution", 1)
+        if (kwargs["jit_compile"] == "auto" and replicas == 1
+                and not tf.distribute.has_strategy()
+                and not kwargs.get("run_eagerly")):
+            kwargs["jit_compile"] = xla_pays(self.generator,
+                                             self.discriminator)
+        steps_per_execution = kwargs.setdefault("steps_per_execution", "auto")
+        if steps_per_execution != "auto" and not (
+                isinstance(steps_per_execution, int)
+                and not isinstance(steps_per_execution, bool)
+                and steps_per_execution >= 1):
+            raise ValueError(
+                "Expected `steps_per_execution` to be \"auto\" or a positive "
+                f"int. Received: steps_per_execution={steps_per_execution!r}")
+        if steps_per_execution == "auto":
+            steps_per_execution = 1  # resolved by fit() (see `fit`)
         conditional = [reason for reason, present in (
             (f"n_critic={self.n_critic}", self.n_critic > 1),
             ("mixed_float16 loss scaling", isinstance(
@@ -306,7 +382,10 @@ class GAN(keras.Model):
                 f"{' and '.join(conditional)}: the conditional update cannot "
                 "run inside a multi-step execution there. Received: "
                 f"steps_per_execution={steps_per_execution}")
-        super().compile(optimizer=None, auto_scale_loss=False, **kwargs)
+        super().compile(optimizer=None, auto_scale_loss=False,
+                        **{**kwargs,
+                           "steps_per_execution": steps_per_execution})
+        self._auto_steps = kwargs["steps_per_execution"] == "auto"
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
         # Not tracked by Keras: a cache of tf.functions, no state.
@@ -338,6 +417,29 @@ class GAN(keras.Model):
         g_optimizer = keras.saving.deserialize_keras_object(
             config.pop("g_optimizer"))
         self.compile(d_optimizer, g_optimizer, **config)
+
+    def fit(self, *args, **kwargs):
+        """`keras.Model.fit`, with `steps_per_execution="auto"` resolved.
+
+        Under "auto" (the `compile()` default) each call picks
+        `auto_steps_per_execution` of its epoch length (`steps_per_epoch`,
+        or the batches in the data when known): the same updates, in fewer
+        compiled calls. Callbacks' `on_train_batch_*` then run once per
+        call, as with any `steps_per_execution` in Keras.
+        """
+        if getattr(self, "_auto_steps", False):
+            bound = _FIT_SIGNATURE.bind(self, *args, **kwargs).arguments
+            with self.distribute_strategy.scope():
+                # Any explicit strategy (even of one replica) keeps 1.
+                explicit = tf.distribute.has_strategy()
+            steps = 1 if explicit or self.run_eagerly else (
+                auto_steps_per_execution(_steps_in_an_epoch(
+                    bound.get("x"), bound.get("batch_size"),
+                    bound.get("steps_per_epoch"))))
+            if steps != self.steps_per_execution:
+                self.steps_per_execution = steps
+                self.train_function = None  # traced for the old count
+        return super().fit(*args, **kwargs)
 
     def get_config(self):
         return {
