@@ -118,8 +118,9 @@ def _finite_logs(logs):
 class NonFiniteGuard(keras.callbacks.Callback):
     """Stops training at the first NaN/Inf metric and remembers where.
 
-    Checked after every executed batch (the metrics are running means, so a
-    single non-finite loss makes the epoch's value non-finite too).
+    Checked after every executed batch, or after every compiled call of
+    `steps_per_execution` steps (the metrics are running means, so a single
+    non-finite loss makes the epoch's value non-finite too).
     `AtomicCheckpoint` consults `failure` and does not overwrite the last good
     checkpoint with a broken model.
 
@@ -142,8 +143,13 @@ class NonFiniteGuard(keras.callbacks.Callback):
         if bad:
             step = int(keras.ops.convert_to_numpy(
                 self.model.d_optimizer.iterations))
+            # With several steps per compiled call the logs come once per
+            # call: the failure lies somewhere in that call's steps.
+            per_call = getattr(self.model, "steps_per_execution", 1) or 1
+            where = (f"critic step {step}" if per_call == 1 or batch is None
+                     else f"critic steps {max(1, step - per_call + 1)}-{step}")
             self.failure = (f"non-finite loss at epoch {self._epoch + 1}, "
-                            f"critic step {step}: {', '.join(bad)}")
+                            f"{where}: {', '.join(bad)}")
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):

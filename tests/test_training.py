@@ -273,11 +273,16 @@ class PoisonAtEpoch(keras.callbacks.Callback):
             bias.assign(tf.fill(bias.shape, np.nan))
 
 
-def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
+@pytest.mark.parametrize("steps_per_execution,where,stopped_at", [
+    (1, "critic step 17", 17),
+    # "auto": 8 steps per call here; the logs come once per call.
+    ("auto", "critic steps 17-24", 24)])
+def test_nan_stops_training_and_keeps_the_last_good_checkpoint(
+        tmp_path, steps_per_execution, where, stopped_at):
     keras.utils.set_random_seed(0)
     model = GAN(networks.build_mlp_generator(4, (2,), (16,), None),
                 networks.build_mlp_discriminator((2,), (16,)), 4, seed=0)
-    model.compile(jit_compile=False)
+    model.compile(jit_compile=False, steps_per_execution=steps_per_execution)
     guard = callbacks.NonFiniteGuard()
     path = tmp_path / "checkpoint.keras"
     saver = callbacks.AtomicCheckpoint(path, guard)
@@ -290,11 +295,11 @@ def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
     x = datasets.sample_toy("ring", 64, seed=0)
     model.fit(x, batch_size=8, epochs=4, verbose=0,
               callbacks=[guard, saver, Remember(), PoisonAtEpoch(2)])
-    assert guard.failure.startswith(
-        "non-finite loss at epoch 3, critic step 17")
+    assert guard.failure.startswith(f"non-finite loss at epoch 3, {where}:")
     assert "d_loss=nan" in guard.failure
     assert saver.saved_epoch == 2 and model.stop_training
-    assert int(model.d_optimizer.iterations) == 17  # stopped at once
+    # At once: after the poisoned step, or its compiled call.
+    assert int(model.d_optimizer.iterations) == stopped_at
     restored = keras.saving.load_model(path)
     assert int(restored.d_optimizer.iterations) == 16
     for a, b in zip(good[1], restored.weights):
@@ -312,7 +317,8 @@ def test_diverging_run_exits_1_with_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1
     assert err[-1].startswith(
-        "train.py: training stopped: non-finite loss at epoch 1, critic step ")
+        "train.py: training stopped: non-finite loss at epoch 1, critic steps "
+        "1-10: ")  # 10 steps per compiled call
     assert err[-1].endswith("last good checkpoint: none (no epoch completed)")
     assert not (run_dir / "checkpoint.keras").exists()
 
@@ -404,3 +410,21 @@ def test_float16_skipped_steps_count_as_taken_and_resume_exactly(tmp_path):
                     final_weights(tmp_path / "whole")):
         np.testing.assert_array_equal(a, b)
     assert "skipped by float16 loss scaling" in training.summary_line(whole)
+
+
+@pytest.mark.parametrize("arch,expected", [
+    ("dcgan", False), ("seed-mlp", False), ("mlp", True)])
+def test_default_jit_is_the_rule_of_the_nets_the_run_builds(arch, expected):
+    # On this CPU-only machine: XLA for the wide MLPs only. The CLI decides
+    # from the preset's sizes before building; compile() from built nets.
+    from keras_gan.models.base import auto_jit_compile
+
+    c = training.resolve(training.TrainConfig(model="wgan-gp",
+                                              dataset="mnist", arch=arch))
+    assert c.jit is None  # no preset fixes it: "auto"
+    generator, critic = training.build_networks(c, (28, 28, 1))
+    if arch != "dcgan":
+        assert presets.mlp_weights(c.latent_dim, c.hidden, (28, 28, 1)) == (
+            generator.count_params() + critic.count_params())
+    assert training._auto_jit(c, (28, 28, 1)) is expected
+    assert auto_jit_compile(generator, critic) is expected
