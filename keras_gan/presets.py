@@ -112,7 +112,7 @@ class Preset:
         epochs: Epochs of `steps_per_epoch` critic steps.
         steps_per_epoch: Critic steps per epoch.
         ema_decay: Generator weight averaging decay, or None for off.
-        jit: XLA-compile the train step.
+        jit: XLA-compile the train step; None: `xla_pays` decides.
         measured: What the preset gave when it was chosen (README).
         tuned: Numeric hyperparameters of the algorithm that this preset
             sets differently from the paper, e.g. `{"clip_value": 0.05}`
@@ -131,7 +131,7 @@ class Preset:
     epochs: int
     steps_per_epoch: int
     ema_decay: float
-    jit: bool
+    jit: bool = None
     measured: str = ""
     tuned: dict = None
 
@@ -157,7 +157,7 @@ BEGAN_AUTOENCODER = dict(base_filters=16, code_dim=64)
 
 
 def _image(arch, *, lr, g_lr=None, epochs, batch_size=64, ema_decay=0.999,
-           jit=False, lr_decay="none", base_filters=32,
+           jit=None, lr_decay="none", base_filters=32,
            hidden=(256, 512, 1024), latent_dim=100, measured="",
            steps_per_epoch=1000, tuned=None):
     return Preset(arch=arch, latent_dim=latent_dim,
@@ -170,7 +170,7 @@ def _image(arch, *, lr, g_lr=None, epochs, batch_size=64, ema_decay=0.999,
 
 
 def _toy(*, lr, epochs, g_lr=None, batch_size=256, hidden=(128, 128, 128),
-         latent_dim=2, ema_decay=None, lr_decay="linear", jit=False,
+         latent_dim=2, ema_decay=None, lr_decay="linear", jit=None,
          measured="", tuned=None):
     return Preset(arch="mlp", latent_dim=latent_dim, hidden=hidden,
                   base_filters=None, lr=lr, g_lr=g_lr or lr, lr_decay=lr_decay,
@@ -288,7 +288,7 @@ class TranslationPreset:
         epochs: Epochs of `steps_per_epoch` steps.
         steps_per_epoch: Train steps (one generator and one discriminator
             update each) per epoch.
-        jit: XLA-compile the train step.
+        jit: XLA-compile the train step; None: `xla_pays` decides.
         measured: What the preset gave when it was chosen (README).
         tuned: Numeric hyperparameters of the algorithm that this preset
             sets differently from the paper, e.g. `{"clip_value": 0.05}`
@@ -324,6 +324,46 @@ TRANSLATION_PRESETS = {
 }
 
 
+#: On CPU, XLA pays for dense-only nets from this many weights (generator
+#: and discriminator together) and not for convolutional ones. Measured
+#: (benchmarks/throughput.py, WGAN-GP batch 64, 2-core AVX-512 EPYC,
+#: 2026-11-23, fit() forced XLA vs forced graph): the 256-512-1024 MLPs
+#: (3.0M weights) 1.13x at batch 64 and 1.02x at 256, the seed's 100-100
+#: MLPs (0.2M) 0.94-0.96x, DCGAN (F = 32 and 64) 0.57-0.94x.
+CPU_XLA_MIN_DENSE_WEIGHTS = 1_000_000
+
+
+def xla_pays(on_gpu, convolutional, weights):
+    """The `jit_compile="auto"` rule: whether to XLA-compile the train step.
+
+    Args:
+        on_gpu: Whether a GPU (any non-CPU device) is present: XLA then.
+        convolutional: Whether either net has convolutions.
+        weights: Weights of generator and discriminator together.
+
+    On a CPU-only machine: XLA only for dense nets of at least
+    `CPU_XLA_MIN_DENSE_WEIGHTS` weights, where it measured faster. A
+    function of the nets and the device, never of a timing, so a run and
+    its resume take the same path.
+    """
+    if on_gpu:
+        return True
+    return not convolutional and weights >= CPU_XLA_MIN_DENSE_WEIGHTS
+
+
+def mlp_weights(latent_dim, hidden, sample_shape):
+    """Weights (kernels and biases) of an MLP generator with widths
+    `hidden` and the discriminator that mirrors it, as `networks` builds."""
+    pixels = 1
+    for size in sample_shape:
+        pixels *= size
+    total = 0
+    for widths in ((latent_dim, *hidden, pixels),
+                   (pixels, *hidden[::-1], 1)):
+        total += sum((a + 1) * b for a, b in zip(widths, widths[1:]))
+    return total
+
+
 #: The most train steps per compiled call that "auto" picks.
 MAX_AUTO_STEPS = 10
 
@@ -338,8 +378,9 @@ def auto_steps_per_execution(steps_per_epoch, replicas=1):
     (conditional updates cannot run inside a multi-step execution there;
     `GAN.fit` keeps 1 under any explicit strategy).
     Running several steps per call saves the per-step Python and dispatch
-    cost of `fit()`: measured here 1.5x the steps/s on the seed MLP and
-    1.2x on the 256-512-1024 MLP (README, Performance); the numbers are
+    cost of `fit()`: measured here 1.45x the steps/s of one step per call
+    on the seed MLP and 1.15x on the 256-512-1024 MLP (README,
+    Performance); the numbers are
     the same whatever the value (tests/test_performance_paths.py).
     """
     if not steps_per_epoch or replicas > 1:

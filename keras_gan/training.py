@@ -195,8 +195,9 @@ class TrainConfig:
         export_name: Export model name (default: the model name).
         export: Export the generator after training.
         resume: Continue the run in `run_dir` from its checkpoint.
-        jit: XLA-compile the train step (default: per preset, on where it
-            measured faster here).
+        jit: XLA-compile the train step (default: `presets.xla_pays` of
+            the nets and the devices: XLA on GPUs, and on CPUs for dense
+            nets of 1M+ weights, where it measured faster here).
         steps_per_execution: Train steps per compiled call (default: the
             largest divisor of `steps_per_epoch` up to 10; 1 under a
             distribution strategy).
@@ -419,9 +420,11 @@ def resolve(config):
     elif c.ema_decay is not None:
         raise ConfigError("expected --ema-decay without --no-ema, received "
                           "both")
-    if c.jit is None:
-        # XLA where it measured faster (the preset), never under a
-        # distribution strategy (Keras' own rule for several replicas).
+    if c.jit is None and (p["jit"] is not None or c.strategy != "default"):
+        # The preset's choice, never under a distribution strategy (Keras'
+        # own rule for several replicas). A preset without one leaves it to
+        # `presets.xla_pays`, decided when TensorFlow can see the devices
+        # (`run`).
         c.jit = bool(p["jit"]) and c.strategy == "default"
     if not _is_int(c.seed) or not 0 <= c.seed < 2**31:
         raise ConfigError(f"expected --seed to be an integer in [0, 2**31), "
@@ -621,6 +624,10 @@ def _check_paths(c):
         raise ConfigError(f"cannot resume: {error}; the file is kept"
                           ) from None
     if old is not None:
+        if c.jit is None and isinstance(old.get("jit"), bool):
+            # "auto" resumes on the path the run took (also on a machine
+            # whose devices would decide otherwise).
+            c.jit = old["jit"]
         new = _jsonable(dataclasses.asdict(c))
         changed = [f"{k}: {old.get(k)!r} -> {new[k]!r}" for k in _RESUME_KEYS
                    if old.get(k) != new[k]]
@@ -905,6 +912,9 @@ def run(config):
     import keras
     from tensorflow.python.framework import config as tf_config
 
+    if c.jit is None:
+        c.jit = _auto_jit(c, data.shape)
+
     previous_policy = keras.mixed_precision.dtype_policy()
     previous_determinism = tf_config.is_op_determinism_enabled()
     try:
@@ -931,6 +941,21 @@ def run(config):
         keras.mixed_precision.set_global_policy(previous_policy)
         if not previous_determinism:
             tf_config.disable_op_determinism()
+
+
+def _auto_jit(c, sample_shape):
+    """`presets.xla_pays` for this run's nets and this machine's devices
+    (what `GAN.compile(jit_compile="auto")` decides from built nets)."""
+    import tensorflow as tf
+
+    on_gpu = any(device.device_type != "CPU"
+                 for device in tf.config.list_physical_devices())
+    dense = (c.arch in ("mlp", "seed-mlp")
+             and c.model not in ("began", "wgan-c"))
+    return presets.xla_pays(
+        on_gpu=on_gpu, convolutional=not dense,
+        weights=presets.mlp_weights(c.latent_dim, c.hidden, sample_shape)
+        if dense else 0)
 
 
 def _count(variable):
@@ -1224,7 +1249,8 @@ def _defaults_table():
             f"  {model:<12}{data:<15}{p.arch:<9}{p.latent_dim:>4}  "
             f"{widths:<15}{rate:<15}{p.batch_size:>5}  "
             f"{p.epochs}x{p.steps_per_epoch:<7}"
-            f"{p.ema_decay or 'off'!s:<7}{'on' if p.jit else 'off'}"
+            f"{p.ema_decay or 'off'!s:<7}"
+            f"{'auto' if p.jit is None else 'on' if p.jit else 'off'}"
             + "".join(f"  {key.replace('_', '-')} {value:g} (paper "
                       f"{presets.ALGORITHMS[model][key]:g})"
                       for key, value in sorted((p.tuned or {}).items())))
@@ -1357,8 +1383,9 @@ def build_parser(prog=None):
                    help="continue the run in --run-dir from its last "
                         "completed epoch (use the same flags)")
     p.add_argument("--jit", action=argparse.BooleanOptionalAction,
-                   help="XLA-compile the train step (default: preset, on "
-                        "where it measured faster on CPU)")
+                   help="XLA-compile the train step (default: on GPUs, and "
+                        "on CPUs for dense nets of 1M+ weights, where it "
+                        "measured faster)")
     p.add_argument("--steps-per-execution", type=int,
                    help="train steps per compiled call (default: the largest "
                         "divisor of --steps-per-epoch up to 10; 1 with "

@@ -18,7 +18,7 @@ import pytest
 import tensorflow as tf
 
 from keras_gan import GAN, WGAN, WGANGP, WeightClipping, losses, networks
-from keras_gan.models.base import xla_pays
+from keras_gan.models.base import auto_jit_compile
 from keras_gan.presets import auto_steps_per_execution
 
 LATENT = 4
@@ -157,7 +157,7 @@ def test_auto_jit_compile_follows_the_cpu_rule(nets, expected):
         widths = (100, 100) if nets == "seed_mlp" else (256, 512, 1024)
         g = networks.build_mlp_generator(100, image, widths)
         d = networks.build_mlp_discriminator(image, widths[::-1])
-    assert xla_pays(g, d) is expected
+    assert auto_jit_compile(g, d) is expected
     model = WGANGP(g, d, 100)
     model.compile()
     assert model.jit_compile is expected

@@ -28,7 +28,7 @@ import threading
 import keras
 import tensorflow as tf
 
-from keras_gan import losses, rng
+from keras_gan import losses, presets, rng
 from keras_gan.presets import auto_steps_per_execution
 from keras_gan._checks import check_choice, check_float, check_int
 
@@ -98,6 +98,7 @@ def _averaged_copy(generator):
 
 _COUNTING = threading.local()
 
+
 def _steps_in_an_epoch(x, batch_size, steps_per_epoch):
     """Train steps per epoch of a `fit()` call, or None when unknown."""
     if steps_per_epoch is not None:
@@ -116,23 +117,14 @@ def _steps_in_an_epoch(x, batch_size, steps_per_epoch):
 
 _FIT_SIGNATURE = inspect.signature(keras.Model.fit)
 
-#: On CPU, XLA pays for dense-only nets from this many weights (generator
-#: and discriminator together) and not for convolutional ones. Measured
-#: (benchmarks/throughput.py, WGAN-GP batch 64, 2-core AVX-512 EPYC): the
-#: 256-512-1024 MLPs (3.0M weights) 1.2x faster under XLA, the seed's
-#: 100-100 MLPs (0.2M) 0.87x, DCGAN (F = 32 and 64) 0.88x.
-CPU_XLA_MIN_DENSE_WEIGHTS = 1_000_000
 
+def auto_jit_compile(generator, discriminator):
+    """What `jit_compile="auto"` means for these two nets.
 
-def xla_pays(generator, discriminator):
-    """The `jit_compile="auto"` rule of `GAN.compile` for these two nets.
-
-    With a GPU (or any non-CPU device): Keras' own rule (XLA unless a layer
-    cannot be compiled). On a CPU-only machine: XLA only for nets made of
-    dense layers (no convolutions) with at least
-    `CPU_XLA_MIN_DENSE_WEIGHTS` weights in all, where it measured faster.
-    A function of the nets and the device only, so a run and its resume
-    take the same path. Never under op determinism (Keras drops XLA then).
+    `keras_gan.presets.xla_pays` of the device and the nets (XLA on GPUs;
+    on CPU-only machines for dense nets of 1M+ weights only), and never
+    under op determinism or with a layer that cannot be compiled (Keras
+    drops XLA then).
     """
     from tensorflow.python.framework.config import is_op_determinism_enabled
 
@@ -142,19 +134,18 @@ def xla_pays(generator, discriminator):
               for layer in _all_layers(net)]
     if not all(getattr(layer, "supports_jit", True) for layer in layers):
         return False
-    if any(device.device_type != "CPU"
-           for device in tf.config.list_physical_devices()):
-        return True
     convolutional = (keras.layers.Conv1D, keras.layers.Conv2D,
-                     keras.layers.Conv3D, keras.layers.Conv2DTranspose,
-                     keras.layers.Conv1DTranspose,
+                     keras.layers.Conv3D, keras.layers.Conv1DTranspose,
+                     keras.layers.Conv2DTranspose,
                      keras.layers.Conv3DTranspose,
                      keras.layers.DepthwiseConv2D,
                      keras.layers.SeparableConv2D)
-    if any(isinstance(layer, convolutional) for layer in layers):
-        return False
-    return (generator.count_params() + discriminator.count_params()
-            >= CPU_XLA_MIN_DENSE_WEIGHTS)
+    return presets.xla_pays(
+        on_gpu=any(device.device_type != "CPU"
+                   for device in tf.config.list_physical_devices()),
+        convolutional=any(isinstance(layer, convolutional)
+                          for layer in layers),
+        weights=generator.count_params() + discriminator.count_params())
 
 
 def _for_multi_worker(logs):
@@ -306,7 +297,7 @@ class GAN(keras.Model):
             d_optimizer: Discriminator/critic optimizer (instance, name or
                 config). Defaults to the paper's (see `default_optimizers`).
             g_optimizer: Generator optimizer; must not be the same object.
-            **kwargs: `jit_compile` (default "auto": `xla_pays`, XLA on
+            **kwargs: `jit_compile` (default "auto": `auto_jit_compile`, XLA on
                 GPUs and for wide dense nets on CPUs; with XLA and
                 `n_critic > 1` the critic and the
                 generator updates run as two XLA programs, see
@@ -348,14 +339,15 @@ class GAN(keras.Model):
                 else keras.optimizers.LossScaleOptimizer(opt)
                 for opt in (d_optimizer, g_optimizer))
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        # jit_compile "auto": `xla_pays` (XLA on GPUs, and on CPUs for wide
-        # dense nets only); under tf.distribute or eager runs, Keras' rule.
+        # jit_compile "auto": `auto_jit_compile` (XLA on GPUs, and on CPUs
+        # for wide dense nets only); under tf.distribute or eager runs,
+        # Keras' rule.
         kwargs.setdefault("jit_compile", "auto")
         if (kwargs["jit_compile"] == "auto" and replicas == 1
                 and not tf.distribute.has_strategy()
                 and not kwargs.get("run_eagerly")):
-            kwargs["jit_compile"] = xla_pays(self.generator,
-                                             self.discriminator)
+            kwargs["jit_compile"] = auto_jit_compile(self.generator,
+                                                     self.discriminator)
         steps_per_execution = kwargs.setdefault("steps_per_execution", "auto")
         if steps_per_execution != "auto" and not (
                 isinstance(steps_per_execution, int)
