@@ -4,26 +4,30 @@ One command, one run; the contenders are interleaved (A B C A B C ...) so a
 shared, noisy machine slows them alike, and medians over the repeats are
 reported with their ratios:
 
-1. `keras_gan` `fit()` (XLA, the default), with `steps_per_execution=1` and
-   with a larger `steps_per_execution`;
-2. a minimal hand-written loop: one `tf.function(jit_compile=True)` per
-   critic step (and one per generator step), the same Keras nets, optimizers,
-   noise (`keras_gan.rng`) and losses; the framework's own ceiling;
+1. `keras_gan` `fit()` with `compile()`'s defaults (`jit_compile="auto"`:
+   `keras_gan.models.base.xla_pays`; `steps_per_execution="auto"`), and
+   the same with XLA forced on and forced off;
+2. minimal hand-written loops: one `tf.function` per critic step (and one
+   per generator step) called from Python, with and without
+   `jit_compile`, the same Keras nets, optimizers, noise (`keras_gan.rng`)
+   and losses: the framework's own ceiling for a plain loop;
 3. a PyTorch eager loop of the same nets, if `torch` is importable
    (`pip install "torch==2.13.0"` for the CPU wheel; not a dependency), with
    its default thread count and with one thread (on an oversubscribed
    machine OpenMP's spinning threads can make the default far slower);
 4. achieved GFLOP/s (matmul/convolution FLOPs of one critic step, counted
    analytically, see `step_flops`) against a large float32 GEMM measured in
-   the same run (the machine's ceiling).
+   the same run (the machine's ceiling);
+5. the peak resident memory of the process that ran a configuration's
+   contenders (each configuration runs in a fresh process).
 
-Configurations (WGAN-GP, n_critic=5, gp_weight=10, batch 64, 28x28x1 data in
-memory): the seed MLP (100-100), a wider MLP (256-512-1024) and DCGAN
-(base_filters=64, no normalisation in the critic); plus the wide MLP at batch
-256, to see how close a GEMM-bound net gets to the GEMM ceiling.
+Configurations (WGAN-GP, n_critic=5, gp_weight=10, 28x28x1 data in memory),
+each at batch 64 and 256: the seed MLP (100-100), a wider MLP
+(256-512-1024), DCGAN with base_filters=64 (no normalisation in the critic)
+and DCGAN with base_filters=32 (the CLI's image default).
 
 Usage:
-    nice python benchmarks/throughput.py              # about 10 minutes
+    nice python benchmarks/throughput.py              # about 25 minutes
     python benchmarks/throughput.py --configs seed_mlp --repeats 3
 
 It prints critic steps/s, images/s (real images consumed), GFLOP/s and the
@@ -55,15 +59,14 @@ N_CRITIC = 5
 GP_WEIGHT = 10.0
 
 CONFIGS = {
-    # name: (kind, generator hidden / filters, critic hidden / filters,
-    #        batch size or None for --batch)
-    "seed_mlp": ("mlp", (100, 100), (100, 100), None),
-    "wide_mlp": ("mlp", (256, 512, 1024), (1024, 512, 256), None),
-    "dcgan": ("dcgan", 64, 64, None),
-    # The wide MLP is GEMM-bound: how close larger batches get to the GEMM.
-    "wide_mlp_b256": ("mlp", (256, 512, 1024), (1024, 512, 256), 256),
+    # name: (kind, generator hidden / filters, critic hidden / filters)
+    "seed_mlp": ("mlp", (100, 100), (100, 100)),
+    "wide_mlp": ("mlp", (256, 512, 1024), (1024, 512, 256)),
+    "dcgan": ("dcgan", 64, 64),
+    "dcgan32": ("dcgan", 32, 32),
 }
-DEFAULT_CONFIGS = ["seed_mlp", "wide_mlp", "wide_mlp_b256", "dcgan"]
+DEFAULT_CONFIGS = ["seed_mlp", "wide_mlp", "dcgan", "dcgan32"]
+DEFAULT_BATCHES = [64, 256]
 
 
 # ---- FLOPs -----------------------------------------------------------------
@@ -154,40 +157,48 @@ class _Clock(keras.callbacks.Callback):
 
 
 class KerasFit:
-    def __init__(self, config, batch, x, steps_per_execution, jit=True):
-        kind, g_arch, d_arch, _ = CONFIGS[config]
-        self.spe = steps_per_execution
-        mode = "XLA" if jit else "no XLA, the CPU default"
-        self.name = f"keras_gan fit ({mode}, spe={steps_per_execution})"
+    """`jit`: None for `compile()`'s default ("auto"), else forced."""
+
+    def __init__(self, config, batch, x, jit=None):
+        kind, g_arch, d_arch = CONFIGS[config]
         self.model = WGANGP(*keras_nets(kind, g_arch, d_arch, 0), LATENT,
                             n_critic=N_CRITIC, gp_weight=GP_WEIGHT, seed=0)
-        self.model.compile(adam(), adam(), jit_compile=jit,
-                           steps_per_execution=steps_per_execution)
+        self.model.compile(adam(), adam(),
+                           **({} if jit is None else dict(jit_compile=jit)))
         self.data = dataset(x, batch)
+        self.default = jit is None
+        self.spe = "auto"
+
+    @property
+    def name(self):
+        mode = "XLA" if self.model.jit_compile else "graph"
+        return (f"keras_gan fit, {'default' if self.default else 'forced'}"
+                f" ({mode}, spe {self.spe})")
 
     def run(self, steps):
-        steps = max(2, math.ceil(steps / self.spe)) * self.spe
+        # "auto" runs 10 steps per call for an epoch that is a multiple
+        # of 10; the first call includes starting the iterator: not timed.
+        steps = max(20, math.ceil(steps / 10) * 10)
         clock = _Clock()
         self.model.fit(self.data, epochs=1, steps_per_epoch=steps, verbose=0,
                        callbacks=[clock])
-        # The first execution includes starting the iterator: not timed.
+        self.spe = self.model.steps_per_execution
         return steps - self.spe, clock.stamps[-1] - clock.stamps[0]
 
 
-class HandWrittenXLA:
-    """One jit call per critic step from Python (and per generator step)."""
+class HandWritten:
+    """One call per critic step from Python (and per generator step)."""
 
-    name = "hand-written tf.function(jit)"
-
-    def __init__(self, config, batch, x):
-        kind, g_arch, d_arch, _ = CONFIGS[config]
+    def __init__(self, config, batch, x, jit):
+        self.name = f"hand-written tf.function ({'XLA' if jit else 'graph'})"
+        kind, g_arch, d_arch = CONFIGS[config]
         g, d = keras_nets(kind, g_arch, d_arch, 0)
         d_opt, g_opt = adam(), adam()
         d_opt.build(d.trainable_variables)
         g_opt.build(g.trainable_variables)
         state = rng.make_state(0)
 
-        @tf.function(jit_compile=True)
+        @tf.function(jit_compile=jit)
         def critic_step(real):
             fake = g(rng.normal((batch, LATENT), state), training=True)
             with tf.GradientTape() as tape:
@@ -202,7 +213,7 @@ class HandWrittenXLA:
             d_opt.apply(tape.gradient(loss, variables), variables)
             return loss
 
-        @tf.function(jit_compile=True)
+        @tf.function(jit_compile=jit)
         def generator_step():
             with tf.GradientTape() as tape:
                 fake = g(rng.normal((batch, LATENT), state), training=True)
@@ -240,7 +251,7 @@ class TorchEager:
         self.torch = torch
         self.threads = threads or torch.get_num_threads()
         self.name = f"PyTorch eager, {self.threads} thread(s)"
-        kind, g_arch, d_arch, _ = CONFIGS[config]
+        kind, g_arch, d_arch = CONFIGS[config]
         torch.manual_seed(0)
         pixels = math.prod(IMAGE)
         if kind == "mlp":
@@ -372,19 +383,97 @@ def machine():
 
 # ---- driver ------------------------------------------------------------------
 
+def peak_rss_mb():
+    """This process's peak resident memory (VmHWM), MB."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(config, batch, repeats, block_seconds, use_torch):
+    """Times every contender of one (config, batch); returns the rows."""
+    kind, g_arch, d_arch = CONFIGS[config]
+    x = np.random.default_rng(0).uniform(
+        size=(64 * batch, *IMAGE)).astype("float32")
+    flops = step_flops(kind, g_arch, d_arch, batch)
+    contenders = [KerasFit(config, batch, x),
+                  KerasFit(config, batch, x, jit=True),
+                  KerasFit(config, batch, x, jit=False),
+                  HandWritten(config, batch, x, jit=True),
+                  HandWritten(config, batch, x, jit=False)]
+    if use_torch:
+        contenders += [TorchEager(config, batch, x),
+                       TorchEager(config, batch, x, threads=1)]
+    # Warm-up (tracing, XLA compilation) and calibration of the block.
+    steps = {}
+    for c in contenders:
+        c.run(3)
+        n, sec = c.run(20)
+        steps[id(c)] = max(20, int(block_seconds * n / sec))
+    rates = {id(c): [] for c in contenders}
+    gemm = []
+    for _ in range(repeats):
+        for c in contenders:  # interleaved: A B C ... A B C ...
+            n, sec = c.run(steps[id(c)])
+            rates[id(c)].append(n / sec)
+        gemm.append(max(gemm_gflops(seconds=0.5).values()))
+    ceiling = statistics.median(gemm)
+    median = {key: statistics.median(value) for key, value in rates.items()}
+    hand = max(median[id(c)] for c in contenders
+               if isinstance(c, HandWritten))
+    torch_rate = max((median[id(c)] for c in contenders
+                      if isinstance(c, TorchEager)), default=None)
+    rows = []
+    for c in contenders:
+        rate = median[id(c)]
+        rows.append(dict(
+            config=config, batch=batch, contender=c.name, steps_per_s=rate,
+            images_per_s=rate * batch, gflops=rate * flops / 1e9,
+            gemm_fraction=rate * flops / 1e9 / ceiling, vs_hand=rate / hand,
+            vs_torch=rate / torch_rate if torch_rate else None,
+            all_steps_per_s=rates[id(c)], gemm_gflops=ceiling,
+            step_gflop=flops / 1e9, load_end=load()[0]))
+    return rows
+
+
+def print_rows(rows, peak):
+    first = rows[0]
+    print(f"\n== {first['config']}: WGAN-GP, batch {first['batch']}, "
+          f"n_critic {N_CRITIC}; {first['step_gflop']:.3f} GFLOP per critic "
+          f"step; GEMM ceiling {first['gemm_gflops']:.1f} GFLOP/s; load "
+          f"{first['load_end']:.2f}; peak RSS {peak:.0f} MB")
+    print(f"{'contender':44s} {'steps/s':>9s} {'images/s':>9s} "
+          f"{'GFLOP/s':>8s} {'%GEMM':>6s} {'x hand':>7s} {'x torch':>8s}"
+          f"  (min..max steps/s)")
+    for row in rows:
+        vs_torch = (f"{row['vs_torch']:8.2f}" if row["vs_torch"]
+                    else f"{'-':>8s}")
+        print(f"{row['contender']:44s} {row['steps_per_s']:9.1f} "
+              f"{row['images_per_s']:9.0f} {row['gflops']:8.1f} "
+              f"{100 * row['gemm_fraction']:5.1f}% {row['vs_hand']:7.2f} "
+              f"{vs_torch}  ({min(row['all_steps_per_s']):.1f}.."
+              f"{max(row['all_steps_per_s']):.1f})")
+    sys.stdout.flush()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--configs", nargs="+", default=DEFAULT_CONFIGS,
                         choices=list(CONFIGS))
-    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--batches", nargs="+", type=int,
+                        default=DEFAULT_BATCHES)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--block-seconds", type=float, default=2.0,
                         help="target duration of one timed block")
-    parser.add_argument("--spe", type=int, default=0,
-                        help="the larger steps_per_execution for fit() "
-                             "(default: about 0.2 s of steps, 2 to 50)")
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # CONFIG:BATCH
     args = parser.parse_args(argv)
 
     try:
@@ -395,6 +484,15 @@ def main(argv=None):
     except ImportError:
         torch_version = None
 
+    if args.one:  # a child process: one configuration, rows as JSON
+        config, batch = args.one.split(":")
+        rows = measure(config, int(batch), args.repeats, args.block_seconds,
+                       torch_version is not None)
+        for row in rows:
+            row["peak_rss_mb"] = peak_rss_mb()
+        print(json.dumps(rows))
+        return
+
     print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"machine: {machine()}")
     print(f"python {platform.python_version()}, tensorflow {tf.__version__}, "
@@ -402,77 +500,26 @@ def main(argv=None):
     print("command: " + " ".join([os.path.basename(sys.executable)]
                                   + sys.argv))
     print("load average at start: %.2f %.2f %.2f" % load())
-
-    rows, ceilings = [], []
+    all_rows = []
     for config in args.configs:
-        kind, g_arch, d_arch, batch = CONFIGS[config]
-        batch = batch or args.batch
-        x = np.random.default_rng(0).uniform(
-            size=(64 * batch, *IMAGE)).astype("float32")
-        flops = step_flops(kind, g_arch, d_arch, batch)
-        contenders = [KerasFit(config, batch, x, 1),
-                      HandWrittenXLA(config, batch, x),
-                      KerasFit(config, batch, x, 1, jit=False)]
-        if torch_version:
-            contenders += [TorchEager(config, batch, x),
-                           TorchEager(config, batch, x, threads=1)]
-        # Warm-up (XLA compilation) and calibration of the block length.
-        steps = {}
-        for c in contenders:
-            c.run(3)
-            n, sec = c.run(4)
-            steps[c.name] = max(4, int(args.block_seconds * n / sec))
-        # One execution of about 0.2 s for the multi-step contenders.
-        spe = args.spe or int(np.clip(
-            0.2 * steps[contenders[0].name] / args.block_seconds, 2, 50))
-        multi = KerasFit(config, batch, x, spe)
-        multi.run(2 * spe + 1)
-        steps[multi.name] = max(2 * spe, steps[contenders[0].name])
-        contenders.insert(1, multi)
-        rates = {c.name: [] for c in contenders}
-        gemm = []
-        for _ in range(args.repeats):
-            for c in contenders:
-                n, sec = c.run(steps[c.name])
-                rates[c.name].append(n / sec)
-            gemm.append(max(gemm_gflops(seconds=0.5).values()))
-        ceiling = statistics.median(gemm)
-        ceilings.append(ceiling)
-        # Ratios against the best hand-written loop and the best torch.
-        hand = max(statistics.median(rates[c.name]) for c in contenders
-                   if isinstance(c, HandWrittenXLA))
-        torch_rate = (max(statistics.median(rates[c.name])
-                          for c in contenders if isinstance(c, TorchEager))
-                      if torch_version else None)
-        print(f"\n== {config}: WGAN-GP, batch {batch}, n_critic "
-              f"{N_CRITIC}; {flops / 1e9:.3f} GFLOP per critic step; "
-              f"GEMM ceiling {ceiling:.1f} GFLOP/s (median of "
-              f"{len(gemm)}); load {load()[0]:.2f}")
-        print(f"{'contender':48s} {'steps/s':>9s} {'images/s':>9s} "
-              f"{'GFLOP/s':>8s} {'%GEMM':>6s} {'x hand':>7s} {'x torch':>8s}"
-              f"  (min..max steps/s)")
-        for c in contenders:
-            rate = statistics.median(rates[c.name])
-            row = dict(config=config, contender=c.name, steps_per_s=rate,
-                       images_per_s=rate * batch, batch=batch,
-                       gflops=rate * flops / 1e9,
-                       gemm_fraction=rate * flops / 1e9 / ceiling,
-                       vs_hand=rate / hand,
-                       vs_torch=rate / torch_rate if torch_rate else None,
-                       all_steps_per_s=rates[c.name])
-            rows.append(row)
-            vs_torch = (f"{row['vs_torch']:8.2f}" if torch_rate
-                        else f"{'-':>8s}")
-            print(f"{c.name:48s} {rate:9.1f} {row['images_per_s']:9.0f} "
-                  f"{row['gflops']:8.1f} {100 * row['gemm_fraction']:5.1f}% "
-                  f"{row['vs_hand']:7.2f} {vs_torch}  "
-                  f"({min(rates[c.name]):.1f}..{max(rates[c.name]):.1f})")
-        sys.stdout.flush()
+        for batch in args.batches:
+            # A fresh process per configuration: its peak memory is its own.
+            command = [sys.executable, os.path.abspath(__file__),
+                       "--one", f"{config}:{batch}",
+                       "--repeats", str(args.repeats),
+                       "--block-seconds", str(args.block_seconds)]
+            if args.no_torch:
+                command.append("--no-torch")
+            out = subprocess.run(command, capture_output=True, text=True,
+                                 check=True).stdout
+            rows = json.loads(out.strip().splitlines()[-1])
+            print_rows(rows, rows[0]["peak_rss_mb"])
+            all_rows += rows
     print("\nload average at end: %.2f %.2f %.2f" % load())
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(dict(rows=rows, gemm_gflops=ceilings,
-                           machine=machine(), load_end=load()), f, indent=1)
+            json.dump(dict(rows=all_rows, machine=machine(),
+                           load_end=load()), f, indent=1)
 
 
 if __name__ == "__main__":
