@@ -29,7 +29,6 @@ import keras
 import tensorflow as tf
 
 from keras_gan import losses, presets, rng
-from keras_gan.presets import auto_steps_per_execution
 from keras_gan._checks import check_choice, check_float, check_int
 
 _PACKAGE = "keras_gan"
@@ -425,7 +424,7 @@ class GAN(keras.Model):
                 # Any explicit strategy (even of one replica) keeps 1.
                 explicit = tf.distribute.has_strategy()
             steps = 1 if explicit or self.run_eagerly else (
-                auto_steps_per_execution(_steps_in_an_epoch(
+                presets.auto_steps_per_execution(_steps_in_an_epoch(
                     bound.get("x"), bound.get("batch_size"),
                     bound.get("steps_per_epoch"))))
             if steps != self.steps_per_execution:
