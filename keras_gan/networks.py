@@ -127,11 +127,11 @@ def _dcgan_init(kernel_initializer):
 
 def build_dcgan_generator(latent_dim=100, output_shape=(28, 28, 1),
                           base_filters=64, name="generator",
-                          kernel_initializer=None):
+                          kernel_initializer=None, dense_units=None):
     """DCGAN generator (Radford et al. 2016) sized for 28x28 images.
 
-    ``z -> Dense(7*7*2F) -> BN -> ReLU -> ConvT(F, 5, /2) -> BN -> ReLU ->
-    ConvT(C, 5, /2) -> tanh``, then rescaled from [-1, 1] to [0, 1] so it
+    ``z -> [Dense(U) -> BN -> ReLU] -> Dense(7*7*2F) -> BN -> ReLU ->
+    ConvT(F, 5, /2) -> BN -> ReLU -> ConvT(C, 5, /2) -> tanh``, then rescaled from [-1, 1] to [0, 1] so it
     matches the data convention of the package. Weights start from the
     paper's N(0, 0.02).
 
@@ -142,6 +142,9 @@ def build_dcgan_generator(latent_dim=100, output_shape=(28, 28, 1),
         name: Model name.
         kernel_initializer: Kernel initializer of every weight layer
             (default: DCGAN's N(0, 0.02)).
+        dense_units: U, a fully connected hidden layer before the
+            projection, as in the InfoGAN generator (Chen et al. 2016,
+            appendix C.1); `None` (default) for none.
 
     Returns:
         A functional `keras.Model` mapping `(B, latent_dim)` to
@@ -149,6 +152,8 @@ def build_dcgan_generator(latent_dim=100, output_shape=(28, 28, 1),
     """
     latent_dim = check_int("latent_dim", latent_dim, 1)
     base_filters = check_int("base_filters", base_filters, 1)
+    if dense_units is not None:
+        dense_units = check_int("dense_units", dense_units, 1)
     output_shape = _check_shape("output_shape", output_shape)
     if len(output_shape) != 3 or output_shape[0] % 4 or output_shape[1] % 4:
         raise ValueError(
@@ -158,9 +163,15 @@ def build_dcgan_generator(latent_dim=100, output_shape=(28, 28, 1),
     height, width, channels = output_shape
     init = _dcgan_init(kernel_initializer)
     z = keras.Input((latent_dim,), name="z")
+    x = z
+    if dense_units is not None:
+        x = layers.Dense(dense_units, use_bias=False, kernel_initializer=init,
+                         name="dense_0")(x)
+        x = layers.BatchNormalization(name="bn_dense_0")(x)
+        x = layers.ReLU()(x)
     x = layers.Dense(height // 4 * width // 4 * 2 * base_filters,
                      use_bias=False, kernel_initializer=init,
-                     name="project")(z)
+                     name="project")(x)
     x = layers.BatchNormalization(name="bn_0")(x)
     x = layers.ReLU()(x)
     x = layers.Reshape((height // 4, width // 4, 2 * base_filters))(x)
@@ -179,11 +190,11 @@ def build_dcgan_generator(latent_dim=100, output_shape=(28, 28, 1),
 
 def build_dcgan_discriminator(input_shape=(28, 28, 1), base_filters=64,
                               norm=None, name="discriminator",
-                              kernel_initializer=None):
+                              kernel_initializer=None, dense_units=None):
     """DCGAN discriminator / critic: strided convolutions and LeakyReLU(0.2).
 
     ``x -> Conv(F, 5, /2) -> LReLU -> Conv(2F, 5, /2) -> [norm] -> LReLU ->
-    Flatten -> Dense(1)``.
+    Flatten -> [Dense(U) -> [norm] -> LReLU] -> Dense(1)``.
 
     Args:
         input_shape: `(H, W, C)`.
@@ -194,12 +205,21 @@ def build_dcgan_discriminator(input_shape=(28, 28, 1), base_filters=64,
         name: Model name.
         kernel_initializer: Kernel initializer of every weight layer
             (default: DCGAN's N(0, 0.02)).
+        dense_units: U, a fully connected hidden layer (with `norm`)
+            between the convolutions and the logit, as in the InfoGAN
+            discriminator (Chen et al. 2016, appendix C.1) that Lucic et al.
+            2018 use for every loss on MNIST; `None` (default) for none.
+            It matters under weight clipping: a clipped logit layer's
+            weights settle at +-c, so without U the critic is a fixed-sign
+            sum of local convolution features.
 
     Returns:
         A functional `keras.Model` mapping images to float32 logits `(B, 1)`.
     """
     input_shape = _check_shape("input_shape", input_shape)
     base_filters = check_int("base_filters", base_filters, 1)
+    if dense_units is not None:
+        dense_units = check_int("dense_units", dense_units, 1)
     check_choice("norm", norm, {None, "layer", "batch"})
     if len(input_shape) != 3:
         raise ValueError(
@@ -219,6 +239,14 @@ def build_dcgan_discriminator(input_shape=(28, 28, 1), base_filters=64,
         x = layers.LayerNormalization(axis=[1, 2, 3], name="ln_2")(x)
     x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
+    if dense_units is not None:
+        x = layers.Dense(dense_units, kernel_initializer=init,
+                         name="dense_3")(x)
+        if norm == "batch":
+            x = layers.BatchNormalization(name="bn_3")(x)
+        elif norm == "layer":
+            x = layers.LayerNormalization(name="ln_3")(x)
+        x = layers.LeakyReLU(0.2)(x)
     logits = layers.Dense(1, dtype="float32", kernel_initializer=init,
                           name="logits")(x)
     return keras.Model(x_in, logits, name=name)

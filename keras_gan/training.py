@@ -66,7 +66,8 @@ STACKED_MONITOR_FACTOR = 5
 # Settings that must not change between an interrupted run and its resume.
 _RESUME_KEYS = ("model", "arch", "dataset", "data", "data_dir",
                 "steps_per_epoch", "batch_size", "latent_dim", "hidden",
-                "base_filters", "lr", "g_lr", "lr_decay", "n_critic",
+                "base_filters", "dense_units", "lr", "g_lr", "lr_decay",
+                "n_critic",
                 "clip_value", "gp_weight", "ema", "ema_decay", "seed", "jit",
                 "steps_per_execution", "precision", "strategy",
                 "lsgan_coding", "gamma", "curriculum_steps", "critics",
@@ -165,6 +166,9 @@ class TrainConfig:
         latent_dim: Size of z.
         hidden: MLP generator widths (the discriminator mirrors them).
         base_filters: DCGAN width F.
+        dense_units: DCGAN nets: units of a fully connected hidden layer
+            in both nets, after z in the generator and before the logit in
+            the discriminator (InfoGAN's MNIST nets), or None/0 for none.
         lr: Discriminator/critic learning rate (and the generator's unless
             `g_lr` is given).
         g_lr: Generator learning rate.
@@ -220,6 +224,7 @@ class TrainConfig:
     latent_dim: int = None
     hidden: tuple = None
     base_filters: int = None
+    dense_units: int = None
     lr: float = None
     g_lr: float = None
     lr_decay: str = None
@@ -334,10 +339,21 @@ def _networks(c, p):
         c.base_filters = _positive_int(
             "base-filters", c.base_filters if c.base_filters is not None
             else (p["base_filters"] if own else presets.DCGAN_FILTERS))
+        units = c.dense_units if c.dense_units is not None \
+            else (p["dense_units"] if own else None)
+        c.dense_units = (_positive_int("dense-units", units, minimum=0)
+                         if units is not None else None) or None
+        if c.dense_units and c.model in ("cgan", "began", "wgan-c"):
+            raise ConfigError(f"--dense-units applies to the plain DCGAN "
+                              f"nets; --model {c.model} has its own "
+                              f"(received --dense-units {c.dense_units})")
     else:
-        if c.base_filters is not None:
-            raise ConfigError(f"--base-filters sets DCGAN widths; it does "
-                              f"not apply to --arch {c.arch} (use --hidden)")
+        for flag, value in (("base-filters", c.base_filters),
+                            ("dense-units", c.dense_units)):
+            if value is not None:
+                raise ConfigError(f"--{flag} sets the DCGAN nets; it does "
+                                  f"not apply to --arch {c.arch} (use "
+                                  f"--hidden)")
         c.hidden = _widths_of("hidden", hidden if c.hidden is None
                               else c.hidden)
 
@@ -628,6 +644,10 @@ def _check_paths(c):
             # "auto" resumes on the path the run took (also on a machine
             # whose devices would decide otherwise).
             c.jit = old["jit"]
+        if "dense_units" not in old:
+            # Recorded before the option existed: its nets have no such
+            # layer, whatever today's preset says.
+            c.dense_units = None
         new = _jsonable(dataclasses.asdict(c))
         changed = [f"{k}: {old.get(k)!r} -> {new[k]!r}" for k in _RESUME_KEYS
                    if old.get(k) != new[k]]
@@ -776,11 +796,13 @@ def build_networks(c, sample_shape, num_classes=None):
                 networks.build_curriculum_critics(sample_shape, c.base_filters,
                                                   c.critics))
     if c.arch == "dcgan":
-        return (networks.build_dcgan_generator(c.latent_dim, sample_shape,
-                                               c.base_filters),
+        return (networks.build_dcgan_generator(
+                    c.latent_dim, sample_shape, c.base_filters,
+                    dense_units=c.dense_units),
                 networks.build_dcgan_discriminator(
                     sample_shape, c.base_filters,
-                    norm=presets.DCGAN_CRITIC_NORM[c.model]))
+                    norm=presets.DCGAN_CRITIC_NORM[c.model],
+                    dense_units=c.dense_units))
     activation = "relu" if c.arch == "seed-mlp" else "leaky_relu"
     return (networks.build_mlp_generator(
                 c.latent_dim, sample_shape, c.hidden,
@@ -1242,7 +1264,8 @@ def _defaults_table():
              f"{'EMA':<7}XLA"]
     for (model, data), p in presets.PRESETS.items():
         widths = (",".join(map(str, p.hidden)) if p.hidden
-                  else f"F={p.base_filters}")
+                  else f"F={p.base_filters}"
+                  + (f" fc{p.dense_units}" if p.dense_units else ""))
         rate = f"{p.lr:g}" + (f" ({p.g_lr:g})" if p.g_lr != p.lr else "") \
             + (" lin" if p.lr_decay == "linear" else "")
         lines.append(
@@ -1314,6 +1337,11 @@ def build_parser(prog=None):
                         "discriminator mirrors them (default: preset)")
     p.add_argument("--base-filters", type=int,
                    help="DCGAN width F (default: preset)")
+    p.add_argument("--dense-units", type=int,
+                   help="DCGAN nets: a fully connected hidden layer of this "
+                        "many units in both nets (after z in the generator, "
+                        "before the discriminator's logit), as in InfoGAN's "
+                        "MNIST nets; 0 = none (default: preset)")
     p.add_argument("--lr", type=float,
                    help="learning rate of the discriminator, and of the "
                         "generator unless --g-lr (default: preset)")
@@ -1437,6 +1465,7 @@ def main(argv=None, prog=None):
 #: Flags of the noise GANs that a CycleGAN has no use for.
 _NOT_FOR_TRANSLATION = (
     ("arch", "arch"), ("latent_dim", "latent-dim"), ("hidden", "hidden"),
+    ("dense_units", "dense-units"),
     ("n_critic", "n-critic"), ("clip_value", "clip-value"),
     ("gp_weight", "gp-weight"), ("lsgan_coding", "lsgan-coding"),
     ("gamma", "gamma"), ("curriculum_steps", "curriculum-steps"),

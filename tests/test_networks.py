@@ -49,6 +49,36 @@ def test_dcgan_discriminator_norms():
     assert d.output_shape == (None, 1)
 
 
+@pytest.mark.parametrize("norm, norm_params", [(None, 0), ("batch", 4 * 16),
+                                                ("layer", 2 * 16)])
+def test_dcgan_discriminator_dense_hidden_layer(norm, norm_params):
+    """InfoGAN-style: Flatten -> Dense(U) -> [norm] -> LReLU -> Dense(1)."""
+    plain = networks.build_dcgan_discriminator((8, 8, 1), 4, norm=norm)
+    d = networks.build_dcgan_discriminator((8, 8, 1), 4, norm=norm,
+                                           dense_units=16)
+    flat = 2 * 2 * 8  # 8x8 -> 2x2 after two stride-2 convolutions, 2F = 8
+    # The logit now reads 16 units instead of the 32 flat features.
+    extra = (flat * 16 + 16) + norm_params + (16 + 1) - (flat + 1)
+    assert d.count_params() - plain.count_params() == extra
+    assert d.get_layer("dense_3").units == 16
+    assert d.output_shape == (None, 1)
+    with pytest.raises(ValueError, match="dense_units"):
+        networks.build_dcgan_discriminator(dense_units=0)
+
+
+def test_dcgan_generator_dense_hidden_layer():
+    """InfoGAN-style: z -> Dense(U) -> BN -> ReLU -> the DCGAN projection."""
+    plain = networks.build_dcgan_generator(8, (8, 8, 1), 4)
+    g = networks.build_dcgan_generator(8, (8, 8, 1), 4, dense_units=16)
+    project = 2 * 2 * 8  # 2x2x2F units, no bias
+    # z -> U (no bias), BN(U) with 4 parameters per unit, U -> projection.
+    extra = 8 * 16 + 4 * 16 + 16 * project - 8 * project
+    assert g.count_params() - plain.count_params() == extra
+    assert g.output_shape == (None, 8, 8, 1)
+    with pytest.raises(ValueError, match="dense_units"):
+        networks.build_dcgan_generator(dense_units=-1)
+
+
 @pytest.mark.parametrize("kwargs, match", [
     (dict(latent_dim=0), "latent_dim"),
     (dict(hidden=(100, 0)), "hidden"),

@@ -5,6 +5,7 @@ command line, SIGKILL and resume) are in test_cli.py.
 """
 
 import csv
+import dataclasses
 import gzip
 import json
 import pathlib
@@ -156,7 +157,41 @@ def test_flags_override_presets_and_families_bring_their_sizes():
         presets.DCGAN_FILTERS, None, 1e-3, True, 0.99)
     c = training.resolve(training.TrainConfig(model="wgan", arch="mlp",
                                               hidden=(32, 64)))
-    assert (c.hidden, c.base_filters) == ((32, 64), None)
+    assert (c.hidden, c.base_filters, c.dense_units) == ((32, 64), None,
+                                                         None)
+    # The discriminator's dense layer: the preset's, a flag's, or 0 = none.
+    preset = presets.PRESETS["wgan", "mnist"].dense_units
+    assert training.resolve(training.TrainConfig(
+        model="wgan")).dense_units == preset
+    assert training.resolve(training.TrainConfig(
+        model="wgan", dense_units=16)).dense_units == 16
+    assert training.resolve(training.TrainConfig(
+        model="wgan", dense_units=0)).dense_units is None
+
+
+def test_dense_units_reach_the_discriminator_and_old_runs_resume(
+        tmp_path, monkeypatch):
+    settings = dict(model="gan", arch="dcgan", dataset="mnist",
+                    base_filters=2, epochs=1, steps_per_epoch=2)
+    training.run(tiny(tmp_path / "run", dense_units=8, **settings))
+    model = keras.saving.load_model(tmp_path / "run" / "checkpoint.keras")
+    assert model.discriminator.get_layer("dense_3").units == 8
+    assert model.generator.get_layer("dense_0").units == 8
+    # A run recorded before --dense-units existed (no key in its record)
+    # resumes with its own nets, whatever the preset says today.
+    training.run(tiny(tmp_path / "old", dense_units=0, **settings))
+    record = json.loads((tmp_path / "old" / "config.json").read_text())
+    del record["config"]["dense_units"]
+    (tmp_path / "old" / "config.json").write_text(json.dumps(record))
+    monkeypatch.setitem(presets.PRESETS, ("gan", "mnist"), dataclasses.replace(
+        presets.PRESETS["gan", "mnist"], dense_units=8))
+    again = training.run(tiny(tmp_path / "old", resume=True,
+                              **{**settings, "epochs": 2}))
+    assert again.initial_epoch == 1
+    model = keras.saving.load_model(tmp_path / "old" / "checkpoint.keras")
+    assert "dense_3" not in [layer.name for layer in
+                             model.discriminator.layers]
+    assert "dense_0" not in [layer.name for layer in model.generator.layers]
 
 
 def test_seed_mlp_is_the_seed_code():
@@ -331,6 +366,11 @@ BAD = [
     (["--steps-per-epoch", "0"], "expected --steps-per-epoch to be an"),
     (["--latent-dim", "0"], "expected --latent-dim to be an integer >= 1"),
     (["--hidden", "16,0"], "argument --hidden: expected comma-separated"),
+    (["--dense-units", "-1"], "expected --dense-units to be an integer >= 0"),
+    (["--arch", "mlp", "--dense-units", "64"],
+     "--dense-units sets the DCGAN nets; it does not apply to --arch mlp"),
+    (["--model", "cgan", "--dense-units", "64"],
+     "--dense-units applies to the plain DCGAN nets; --model cgan"),
     (["--lr", "-1"], "expected --lr to be a finite number > 0, received -1.0"),
     (["--lr", "nan"], "expected --lr to be a finite number > 0"),
     (["--n-critic", "0"], "expected --n-critic to be an integer >= 1"),
