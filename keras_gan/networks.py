@@ -131,8 +131,9 @@ def build_dcgan_generator(latent_dim=100, output_shape=(28, 28, 1),
     """DCGAN generator (Radford et al. 2016) sized for 28x28 images.
 
     ``z -> [Dense(U) -> BN -> ReLU] -> Dense(7*7*2F) -> BN -> ReLU ->
-    ConvT(F, 5, /2) -> BN -> ReLU -> ConvT(C, 5, /2) -> tanh``, then rescaled from [-1, 1] to [0, 1] so it
-    matches the data convention of the package. Weights start from the
+    ConvT(F, 5, /2) -> BN -> ReLU -> ConvT(C, 5, /2) -> tanh``, then
+    rescaled from [-1, 1] to [0, 1] so it matches the data convention of
+    the package. Weights start from the
     paper's N(0, 0.02).
 
     Args:

@@ -200,8 +200,16 @@ for _data in ("mnist", "fashion_mnist", "stacked_mnist"):
     # nets it was measured with (no dense layer).
     _gan = dict(lr=5e-4, epochs=13 if _data != "stacked_mnist" else 20,
                 dense_units=512 if _data != "stacked_mnist" else None,
-                measured="MNIST, CLI default 2026-11-23: FID 3.4x the floor, "
-                         "10 classes, 8.5 min of training")
+                measured="MNIST, CLI default 2026-11-23: FID 1.5x the floor, "
+                         "10 classes, class KL 0.007, 7.7 min (without the "
+                         "dense layer, 20 epochs: 3.4x in 8.6 min)")
+    if _data == "fashion_mnist":
+        # Every Fashion-MNIST run scored better without the generator
+        # average (the same runs' raw generators, 2026-11-23): GAN 3.26x
+        # the floor against 3.58x, WGAN 5.66x against 6.02x, WGAN-GP 7.8x
+        # against 10.9x; on MNIST the GAN gains from it (1.54x against
+        # 1.95x).
+        _gan["ema_decay"] = None
     PRESETS["gan", _data] = _image("dcgan", **_gan)
     PRESETS["gan-minimax", _data] = _image(
         "dcgan", **{**_gan, "measured": "MNIST, CLI default 2026-11-23: FID "
@@ -223,8 +231,10 @@ for _data in ("mnist", "fashion_mnist", "stacked_mnist"):
     PRESETS["wgan", _data] = _image(
         "dcgan", lr=1e-3, epochs=20, tuned={"clip_value": 0.05},
         dense_units=None if _data == "stacked_mnist" else 512,
-        measured="MNIST, CLI default 2026-11-23: FID 17.4x the floor, 10 "
-                 "classes, 6.3 min")
+        ema_decay=None if _data == "fashion_mnist" else EMA_DECAY,
+        measured="MNIST, CLI default 2026-11-23: FID 2.4x the floor, 10 "
+                 "classes, class KL 0.004, 8.5 min (without the dense "
+                 "layer: 17.4x); Fashion-MNIST 6.0x (was 15.7x)")
     # WGAN-GP: the paper's Adam(beta 0.5, 0.9) and lambda 10 on the DCGAN
     # critic without normalisation, at 5e-4 instead of the paper's 1e-4
     # (which suits its 200,000 generator steps): at 15,000 critic steps
