@@ -189,6 +189,17 @@ def build_dcgan_generator(latent_dim=100, output_shape=(28, 28, 1),
     return keras.Model(z, x, name=name)
 
 
+def _discriminator_norm(x, norm, index):
+    """`norm` ("batch", "layer" over all but the batch axis, or None) of a
+    discriminator's layer `index` (layers `bn_<index>` / `ln_<index>`)."""
+    if norm == "batch":
+        return layers.BatchNormalization(name=f"bn_{index}")(x)
+    if norm == "layer":
+        return layers.LayerNormalization(axis=list(range(1, len(x.shape))),
+                                         name=f"ln_{index}")(x)
+    return x
+
+
 def build_dcgan_discriminator(input_shape=(28, 28, 1), base_filters=64,
                               norm=None, name="discriminator",
                               kernel_initializer=None, dense_units=None):
@@ -234,19 +245,13 @@ def build_dcgan_discriminator(input_shape=(28, 28, 1), base_filters=64,
     x = layers.LeakyReLU(0.2)(x)
     x = layers.Conv2D(2 * base_filters, 5, strides=2, padding="same",
                       kernel_initializer=init, name="conv_2")(x)
-    if norm == "batch":
-        x = layers.BatchNormalization(name="bn_2")(x)
-    elif norm == "layer":
-        x = layers.LayerNormalization(axis=[1, 2, 3], name="ln_2")(x)
+    x = _discriminator_norm(x, norm, 2)
     x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
     if dense_units is not None:
         x = layers.Dense(dense_units, kernel_initializer=init,
                          name="dense_3")(x)
-        if norm == "batch":
-            x = layers.BatchNormalization(name="bn_3")(x)
-        elif norm == "layer":
-            x = layers.LayerNormalization(name="ln_3")(x)
+        x = _discriminator_norm(x, norm, 3)
         x = layers.LeakyReLU(0.2)(x)
     logits = layers.Dense(1, dtype="float32", kernel_initializer=init,
                           name="logits")(x)
@@ -544,10 +549,7 @@ def build_conditional_dcgan_discriminator(input_shape=(28, 28, 1),
         one_hot, num_classes, height // 2, width // 2, "label_planes_1")])
     x = layers.Conv2D(2 * base_filters, 5, strides=2, padding="same",
                       name="conv_2")(x)
-    if norm == "batch":
-        x = layers.BatchNormalization(name="bn_2")(x)
-    elif norm == "layer":
-        x = layers.LayerNormalization(axis=[1, 2, 3], name="ln_2")(x)
+    x = _discriminator_norm(x, norm, 2)
     x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
     x = layers.Concatenate(name="join_2")([x, one_hot])

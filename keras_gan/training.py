@@ -63,6 +63,10 @@ SCATTER_POINTS = 2000
 MONITOR_SAMPLES = 1000
 STACKED_MONITOR_FACTOR = 5
 
+#: Models whose DCGAN-family nets come from their own builders
+#: (`build_networks`), so --dense-units does not reach them.
+OWN_DCGAN_NETS = presets.CONDITIONAL_MODELS + ("began", "wgan-c")
+
 # Settings that must not change between an interrupted run and its resume.
 _RESUME_KEYS = ("model", "arch", "dataset", "data", "data_dir",
                 "steps_per_epoch", "batch_size", "latent_dim", "hidden",
@@ -343,7 +347,7 @@ def _networks(c, p):
             else (p["dense_units"] if own else None)
         c.dense_units = (_positive_int("dense-units", units, minimum=0)
                          if units is not None else None) or None
-        if c.dense_units and c.model in ("cgan", "began", "wgan-c"):
+        if c.dense_units and c.model in OWN_DCGAN_NETS:
             raise ConfigError(f"--dense-units applies to the plain DCGAN "
                               f"nets; --model {c.model} has its own "
                               f"(received --dense-units {c.dense_units})")
