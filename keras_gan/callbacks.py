@@ -397,6 +397,20 @@ class LossCurves(keras.callbacks.Callback):
         plotting.save_loss_curves(self.history, self.path, self.title)
 
 
+class AverageRecalibration(keras.callbacks.Callback):
+    """Recomputes the generator average's batch-norm statistics each epoch.
+
+    Calls the model's `recalibrate_average()` at every epoch's end (a no-op
+    for a model without a generator average). Put it before every callback
+    that samples, scores or saves the epoch's generator, so they see the
+    average with statistics of its own weights. Training is unaffected: only
+    the average's batch-norm statistics change, from fixed noise.
+    """
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.recalibrate_average()
+
+
 class WallClock(keras.callbacks.Callback):
     """Logs `seconds`: wall time since the run began, across resumes.
 

@@ -197,6 +197,9 @@ class TrainConfig:
         ema: Keep an exponential moving average of the generator's weights
             and sample, score and export it.
         ema_decay: Its decay, in (0, 1).
+        recalibrate: With `ema`: recompute the average's batch-norm
+            statistics for its own weights at each epoch's end (default:
+            the preset's).
         seed: Seed of weights, noise and data order.
         run_dir: Output folder (default `runs/<model>-<dataset>`).
         export_dir: Base folder of SavedModel exports.
@@ -246,6 +249,7 @@ class TrainConfig:
     res_blocks: int = None
     ema: bool = None
     ema_decay: float = None
+    recalibrate: bool = None
     seed: int = 0
     run_dir: str = None
     export_dir: str = "saved_models"
@@ -440,6 +444,12 @@ def resolve(config):
     elif c.ema_decay is not None:
         raise ConfigError("expected --ema-decay without --no-ema, received "
                           "both")
+    if c.recalibrate is None:
+        c.recalibrate = bool(c.ema) and p.get("recalibrate", True)
+    elif c.recalibrate and not c.ema:
+        raise ConfigError("--recalibrate applies to the generator average, "
+                          "received it without one (--no-ema or a preset "
+                          "without it: add --ema)")
     if c.jit is None and (p["jit"] is not None or c.strategy != "default"):
         # The preset's choice, never under a distribution strategy (Keras'
         # own rule for several replicas). A preset without one leaves it to
@@ -1056,6 +1066,9 @@ def _train(c, data):
     callbacks = [guard, stopper]
     if c.model == "wgan":
         callbacks.append(cbs.WeightClipping(c.clip_value))
+    if c.recalibrate:
+        # Before anything samples, scores or saves the epoch's average.
+        callbacks.append(cbs.AverageRecalibration())
     # The clock and the monitor write into the epoch's logs, so they come
     # before everything that records them. The checkpoint comes last: once
     # it names epoch k, every output of epoch k is on disk; a kill before it
@@ -1075,6 +1088,10 @@ def _train(c, data):
     _after_fit(fit, history, stopper, guard, saver, initial_epoch,
                checkpoint, c.epochs)
 
+    if c.recalibrate:
+        # A stop inside an epoch leaves the average with the last step's
+        # copied statistics; the final grid and the export need its own.
+        model.recalibrate_average()
     final = run_dir / ("final_grid.png" if image else "final_scatter.png")
     grid.write(final, "final")
     if not history and not (run_dir / "loss_curves.png").exists():
@@ -1400,6 +1417,10 @@ def build_parser(prog=None):
     p.add_argument("--ema", action=argparse.BooleanOptionalAction,
                    help="keep the generator's weight average (default: "
                         "preset)")
+    p.add_argument("--recalibrate", action=argparse.BooleanOptionalAction,
+                   help="recompute the weight average's batch-norm "
+                        "statistics for its own weights at each epoch's end "
+                        "(default: preset; on except for lsgan)")
     p.add_argument("--seed", type=int, default=0,
                    help="seed of weights, noise and data order (default 0)")
     p.add_argument("--run-dir", help="output folder (default "
@@ -1474,7 +1495,8 @@ _NOT_FOR_TRANSLATION = (
     ("gp_weight", "gp-weight"), ("lsgan_coding", "lsgan-coding"),
     ("gamma", "gamma"), ("curriculum_steps", "curriculum-steps"),
     ("critics", "critics"), ("unroll_steps", "unroll-steps"),
-    ("ema", "ema"), ("ema_decay", "ema-decay"), ("data_dir", "data-dir"))
+    ("ema", "ema"), ("ema_decay", "ema-decay"),
+    ("recalibrate", "recalibrate"), ("data_dir", "data-dir"))
 #: Flags of the CycleGAN only.
 _TRANSLATION_ONLY = (("data_b", "data-b"), ("cycle_weight", "cycle-weight"),
                      ("identity_weight", "identity-weight"),

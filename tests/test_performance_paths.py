@@ -291,9 +291,37 @@ MIRRORED_SCRIPT = textwrap.dedent("""
             iterations=[int(np.asarray(o.iterations.value))
                         for o in (model.d_optimizer, model.g_optimizer)])
 
+    def recalibrated(strategy):
+        # The average's batch-norm statistics, recomputed after training
+        # (as train.py does at each epoch's end, outside the replicas).
+        with strategy.scope():
+            keras.utils.set_random_seed(7)
+            z = keras.Input((4,))
+            h = keras.layers.BatchNormalization()(keras.layers.Dense(8)(z))
+            g = keras.Model(z, keras.layers.Dense(2)(h))
+            d = networks.build_mlp_discriminator((2,), (16,))
+            model = GAN(g, d, 4, seed=11, ema_decay=0.9)
+            model.compile(keras.optimizers.Adam(1e-3),
+                          keras.optimizers.Adam(1e-3))
+        x = np.random.default_rng(5).normal(size=(64, 2)).astype("float32")
+        model.fit(x, batch_size=16, epochs=1, shuffle=False, verbose=0)
+        assert model.recalibrate_average(batches=3, batch_size=16) == 1
+        # By hand: the moments of the average's first Dense layer's output
+        # over the same three noise batches.
+        noise = np.concatenate([model.recalibration_inputs(i, 16).numpy()
+                                for i in range(3)]).astype("float64")
+        kernel, bias = (v.numpy() for v in model.generator_ema.layers[1]
+                        .weights)
+        h = noise @ kernel + bias
+        norm = model.generator_ema.layers[2]
+        return [[norm.moving_mean.numpy().tolist(), h.mean(0).tolist()],
+                [norm.moving_variance.numpy().tolist(), h.var(0).tolist()]]
+
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     results = {name: [run(tf.distribute.get_strategy(), name),
                       run(mirrored, name)] for name in sys.argv[1:]}
+    results["recalibrated"] = [recalibrated(tf.distribute.get_strategy()),
+                               recalibrated(mirrored)]
     with mirrored.scope():
         g = networks.build_mlp_generator(4, (2,), (16,), None)
         d = networks.build_mlp_discriminator((2,), (16,))
@@ -321,6 +349,10 @@ def test_mirrored_two_replicas_match_single_device():
         "Expected steps_per_execution=1 under a multi-replica strategy (2 "
         "replicas) with n_critic=2: the conditional update cannot run inside "
         "a multi-step execution there. Received: steps_per_execution=2")
+    # Under both strategies the average's statistics are its own moments.
+    for moments in results.pop("recalibrated"):
+        for got, want in moments:   # moving mean, moving variance
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     assert sorted(results) == sorted(names)
     for name, (single, mirrored) in results.items():
         assert (single["replicas"], mirrored["replicas"]) == (1, 2)

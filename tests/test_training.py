@@ -136,6 +136,7 @@ def test_presets_are_filled_in(model, dataset):
     assert (c.hidden, c.base_filters) == (p.hidden, p.base_filters)
     assert c.ema == (p.ema_decay is not None)
     assert c.ema_decay == p.ema_decay
+    assert c.recalibrate == (c.ema and p.recalibrate)
     merged = presets.resolve_preset(model, dataset)
     assert c.clip_value == merged.get("clip_value")
     assert c.gp_weight == merged.get("gp_weight")
@@ -192,6 +193,18 @@ def test_dense_units_reach_the_discriminator_and_old_runs_resume(
     assert "dense_3" not in [layer.name for layer in
                              model.discriminator.layers]
     assert "dense_0" not in [layer.name for layer in model.generator.layers]
+
+
+def test_recalibration_follows_the_preset_and_the_flag():
+    resolve = training.resolve
+    assert resolve(training.TrainConfig(model="wgan")).recalibrate is True
+    assert resolve(training.TrainConfig(model="lsgan")).recalibrate is False
+    assert resolve(training.TrainConfig(model="lsgan",
+                                        recalibrate=True)).recalibrate
+    assert resolve(training.TrainConfig(model="wgan", ema=False)
+                   ).recalibrate is False
+    parsed = training.build_parser().parse_args(["--no-recalibrate"])
+    assert parsed.recalibrate is False
 
 
 def test_seed_mlp_is_the_seed_code():
@@ -392,6 +405,10 @@ BAD = [
     (["--export-dir", "{tmp}/a_file"], "expected --export-dir to be a folder"),
     (["--data", "{tmp}/tiny.npz", "--batch-size", "9"],
      "expected --batch-size <= the number of examples (3), received 9"),
+    (["--no-ema", "--recalibrate"],
+     "--recalibrate applies to the generator average"),
+    (["--model", "cyclegan", "--dataset", "mnist2inverted",
+      "--no-recalibrate"], "recalibrate"),
 ]
 
 

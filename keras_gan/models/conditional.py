@@ -241,6 +241,14 @@ class ConditionalGAN(GAN):
             [tf.constant(z), tf.constant(labels)], training=False)
         return np.asarray(out, np.float32)
 
+    def recalibration_inputs(self, index, batch_size, seed=0):
+        """`[z, labels]` for `recalibrate_average`: z as in `GAN`'s, labels
+        cycling through the classes (every class equally often)."""
+        z = super().recalibration_inputs(index, batch_size, seed=seed)
+        labels = (tf.range(batch_size) + index * batch_size) % \
+            self.num_classes
+        return [z, tf.cast(labels, tf.int32)]
+
     # ---- training ----------------------------------------------------------
 
     def _split(self, data):
