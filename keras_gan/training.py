@@ -74,7 +74,8 @@ _RESUME_KEYS = ("model", "arch", "dataset", "data", "data_dir",
                 "n_critic",
                 "clip_value", "gp_weight", "ema", "ema_decay", "seed", "jit",
                 "steps_per_execution", "precision", "strategy",
-                "lsgan_coding", "gamma", "curriculum_steps", "critics",
+                "lsgan_coding", "gamma", "lambda_k", "curriculum_steps",
+                "critics",
                 "unroll_steps", "data_b", "cycle_weight", "identity_weight",
                 "res_blocks")
 
@@ -183,6 +184,7 @@ class TrainConfig:
         lsgan_coding: LSGAN's codes (a, b, c): "zero-one" (0, 1, 1), the
             authors' code, or "pearson" (-1, 1, 0) (lsgan only).
         gamma: BEGAN's diversity ratio, in (0, 1] (began only).
+        lambda_k: BEGAN's controller gain, > 0 (began only).
         curriculum_steps: WGAN-C's critic updates from the weakest critic
             to the strongest (default: half of the run; wgan-c only).
         critics: WGAN-C's number of critics (wgan-c only).
@@ -240,6 +242,7 @@ class TrainConfig:
     gp_weight: float = None
     lsgan_coding: str = None
     gamma: float = None
+    lambda_k: float = None
     curriculum_steps: int = None
     critics: int = None
     unroll_steps: int = None
@@ -501,6 +504,7 @@ def _lsgan_began_wganc_flags(c, p):
     """Checks and fills the flags of lsgan, began and wgan-c."""
     for flag, value, model in (("lsgan-coding", c.lsgan_coding, "lsgan"),
                                ("gamma", c.gamma, "began"),
+                               ("lambda-k", c.lambda_k, "began"),
                                ("curriculum-steps", c.curriculum_steps,
                                 "wgan-c"),
                                ("critics", c.critics, "wgan-c")):
@@ -522,6 +526,8 @@ def _lsgan_began_wganc_flags(c, p):
             raise ConfigError(f"expected --gamma in (0, 1], received "
                               f"{gamma!r}")
         c.gamma = float(gamma)
+        c.lambda_k = _positive_float("lambda-k", p["lambda_k"]
+                                     if c.lambda_k is None else c.lambda_k)
     if c.model == "wgan-c":
         c.critics = _positive_int("critics", p["critics"] if c.critics is None
                                   else c.critics)
@@ -662,6 +668,10 @@ def _check_paths(c):
             # Recorded before the option existed: its nets have no such
             # layer, whatever today's preset says.
             c.dense_units = None
+        if "lambda_k" not in old:
+            # Recorded before --lambda-k: BEGAN ran with the paper's gain.
+            old = {**old, "lambda_k": presets.ALGORITHMS["began"]["lambda_k"]
+                   if old.get("model") == "began" else None}
         new = _jsonable(dataclasses.asdict(c))
         changed = [f"{k}: {old.get(k)!r} -> {new[k]!r}" for k in _RESUME_KEYS
                    if old.get(k) != new[k]]
@@ -873,7 +883,7 @@ def build_model(c, sample_shape, num_classes=None):
     elif c.model == "began":
         model = models.BEGAN(generator, discriminator, c.latent_dim,
                              gamma=c.gamma,
-                             lambda_k=presets.ALGORITHMS["began"]["lambda_k"],
+                             lambda_k=c.lambda_k,
                              **common)
     elif c.model == "wgan-c":
         model = models.WGANC(generator, discriminator, c.latent_dim,
@@ -1390,6 +1400,9 @@ def build_parser(prog=None):
     p.add_argument("--gamma", type=float,
                    help="BEGAN diversity ratio in (0, 1] (default 0.5; "
                         "began only)")
+    p.add_argument("--lambda-k", type=float,
+                   help="BEGAN controller gain lambda_k > 0 (default 0.001; "
+                        "began only)")
     p.add_argument("--curriculum-steps", type=int,
                    help="WGAN-C critic updates from the weakest critic to "
                         "the strongest (default: half of the run; wgan-c "
@@ -1420,7 +1433,8 @@ def build_parser(prog=None):
     p.add_argument("--recalibrate", action=argparse.BooleanOptionalAction,
                    help="recompute the weight average's batch-norm "
                         "statistics for its own weights at each epoch's end "
-                        "(default: preset; on except for lsgan)")
+                        "(default: preset; on except for lsgan and the GAN "
+                        "family on stacked_mnist)")
     p.add_argument("--seed", type=int, default=0,
                    help="seed of weights, noise and data order (default 0)")
     p.add_argument("--run-dir", help="output folder (default "
@@ -1493,7 +1507,8 @@ _NOT_FOR_TRANSLATION = (
     ("dense_units", "dense-units"),
     ("n_critic", "n-critic"), ("clip_value", "clip-value"),
     ("gp_weight", "gp-weight"), ("lsgan_coding", "lsgan-coding"),
-    ("gamma", "gamma"), ("curriculum_steps", "curriculum-steps"),
+    ("gamma", "gamma"), ("lambda_k", "lambda-k"),
+    ("curriculum_steps", "curriculum-steps"),
     ("critics", "critics"), ("unroll_steps", "unroll-steps"),
     ("ema", "ema"), ("ema_decay", "ema-decay"),
     ("recalibrate", "recalibrate"), ("data_dir", "data-dir"))

@@ -224,7 +224,9 @@ def test_cli_gamma(tmp_path, capsys):
     assert (c.gamma, c.arch, c.n_critic) == (0.3, "dcgan", 1)
     model = training.build_model(c, (28, 28, 1))
     assert isinstance(model, BEGAN) and model.gamma == 0.3
-    assert model.lambda_k == 0.001
+    assert model.lambda_k == 0.001 and c.lambda_k == 0.001
+    c = training.resolve(training.TrainConfig(model="began", lambda_k=0.02))
+    assert training.build_model(c, (28, 28, 1)).lambda_k == 0.02
     run_dir = tmp_path / "run"
     for gamma in ("0", "1.01", "-1", "nan"):
         assert training.main(["--model", "began", f"--gamma={gamma}",
@@ -275,3 +277,25 @@ def test_eager_graph_and_xla_agree(assert_modes_agree):
 
 def test_training_exports_the_generator(exported_run_matches_checkpoint):
     exported_run_matches_checkpoint("began", steps_per_epoch=2)
+
+
+def test_runs_recorded_before_lambda_k_resume(tmp_path):
+    import json
+
+    x, _ = datasets.load_npz(datasets.MNIST_SAMPLE)
+    np.savez(tmp_path / "d.npz", x=x[:32])
+    settings = dict(model="began", data=str(tmp_path / "d.npz"),
+                    steps_per_epoch=2, batch_size=8, latent_dim=8,
+                    base_filters=2, run_dir=str(tmp_path / "run"),
+                    export=False, verbose=0, monitor_samples=0)
+    training.run(training.TrainConfig(epochs=1, **settings))
+    record = json.loads((tmp_path / "run" / "config.json").read_text())
+    del record["config"]["lambda_k"]   # as written before the flag existed
+    (tmp_path / "run" / "config.json").write_text(json.dumps(record))
+    again = training.run(training.TrainConfig(epochs=2, resume=True,
+                                              **settings))
+    assert again.initial_epoch == 1
+    # A different gain is a different run.
+    with pytest.raises(training.ConfigError, match="lambda_k"):
+        training.run(training.TrainConfig(epochs=3, resume=True,
+                                          lambda_k=0.01, **settings))

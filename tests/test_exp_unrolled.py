@@ -1,6 +1,8 @@
 """The unrolled-GAN experiment: the figure's numbers recomputed from a short
 run, the plot, the seed table, and the argument checks (small sizes)."""
 
+import pathlib
+
 import keras
 import numpy as np
 import pytest
@@ -125,3 +127,24 @@ def test_registered_and_argument_checks():
         unrolled.train(0, steps=25, snapshot_every=10)
     with pytest.raises(ValueError, match="unroll_steps"):
         unrolled.train(-1, steps=10, snapshot_every=10)
+
+
+def test_collapse_setting_networks_and_run(tmp_path):
+    from keras_gan.experiments import unrolled_collapse
+
+    assert EXPERIMENTS["unrolled-collapse"] == "unrolled_collapse"
+    assert unrolled.COLLAPSE == dict(steps=10_000, batch_size=512,
+                                     latent_dim=256, hidden=128, d_lr=1e-4,
+                                     g_lr=1e-4, beta_1=0.5, epsilon=1e-8)
+    g, d = unrolled.build_networks(4, 8, setting="collapse")
+    assert [l.name for l in d.layers[1:]] == ["scale", "dense_0", "out"]
+    assert d.get_layer("scale").scale == 0.25
+    assert [l.activation.__name__ for l in g.layers[1:3]] == ["relu", "relu"]
+    # A weaker discriminator: one hidden layer against the generator's two.
+    assert len(g.layers) == 4 and len(d.layers) == 4
+    summary = unrolled_collapse.run(str(tmp_path), unroll_steps=(0, 1),
+                                    seeds=(0,), steps=20)
+    assert pathlib.Path(summary["figure"]).name == "exp_unrolled_collapse.png"
+    assert set(summary) == {"figure", "K=0", "K=1"}
+    with pytest.raises(ValueError, match="setting"):
+        unrolled.train(0, steps=10, snapshot_every=10, setting="other")

@@ -16,9 +16,11 @@ small importable functions that the tests call on small sizes:
   D rejects the samples; the non-saturating loss's does not.
 * `unrolled` -- plain GAN vs unrolled GAN (K = 5, 10) on the ring in the
   official demo's settings: snapshots and the mode histogram over time.
+* `unrolled_collapse` -- the same where the plain GAN collapses onto one
+  mode and moves between modes (weaker discriminator), vs K = 10.
 
 Command line: ``python -m keras_gan.experiments {optimal-d,js-vs-w,xy-game,
-mode-collapse,vanishing-gradients,unrolled,all} --out docs/``.
+mode-collapse,vanishing-gradients,unrolled,unrolled-collapse,all} --out docs/``.
 """
 
 #: CLI name -> module name, in the order `all` runs them.
@@ -29,6 +31,7 @@ EXPERIMENTS = {
     "mode-collapse": "mode_collapse",
     "vanishing-gradients": "vanishing_gradients",
     "unrolled": "unrolled",
+    "unrolled-collapse": "unrolled_collapse",
 }
 
 __all__ = ["EXPERIMENTS"]

@@ -38,6 +38,18 @@ from keras_gan.experiments import _common
 #: The official demo's settings (see the module docstring).
 DEMO = dict(steps=25_000, batch_size=512, latent_dim=256, hidden=128,
             d_lr=1e-4, g_lr=1e-3, beta_1=0.5, epsilon=1e-8)
+#: Where the demo's plain GAN does not collapse (it spreads along the ring),
+#: a setting where it does: a weaker discriminator (one hidden ReLU layer of
+#: 128 on inputs scaled by 1/4), a ReLU generator (two hidden layers of 128),
+#: orthogonal initialisation with gain 0.8, both Adam(1e-4, beta_1 0.5); z,
+#: batch and the minimax loss as in the demo. Found by a search on
+#: 2026-11-24 (the 2-D networks Metz et al. 2017 describe in their appendix,
+#: as we recall them; the text was not at hand offline to check). Here the
+#: plain GAN puts up to 98% of its samples near one mode and moves to
+#: another every few hundred steps, seed 004's picture.
+COLLAPSE = dict(steps=10_000, batch_size=512, latent_dim=256, hidden=128,
+                d_lr=1e-4, g_lr=1e-4, beta_1=0.5, epsilon=1e-8)
+SETTINGS = {"demo": DEMO, "collapse": COLLAPSE}
 #: Look-ahead steps compared: the plain GAN, the demo's 5, the paper's 10.
 UNROLL_STEPS = (0, 5, 10)
 SEEDS = (0, 1, 2, 3, 4)
@@ -52,8 +64,13 @@ def label(unroll_steps):
             else f"unrolled GAN, K = {unroll_steps}")
 
 
-def build_networks(latent_dim=256, hidden=128, layers=2):
-    """The demo's generator and discriminator: tanh MLPs, orthogonal init.
+def build_networks(latent_dim=256, hidden=128, layers=2, setting="demo"):
+    """The generator and discriminator of a setting (`SETTINGS`).
+
+    ``"demo"``: the demo's tanh MLPs (`layers` hidden layers each),
+    orthogonal init with gain 1.4. ``"collapse"``: `COLLAPSE`'s ReLU
+    generator (`layers` hidden layers) and one-hidden-layer ReLU
+    discriminator on inputs scaled by 1/4, orthogonal init with gain 0.8.
 
     Returns:
         `(generator, discriminator)`: ``z (latent_dim) -> 2`` points and
@@ -61,25 +78,35 @@ def build_networks(latent_dim=256, hidden=128, layers=2):
     """
     import keras
 
-    def mlp(inputs, outputs, name):
-        init = keras.initializers.Orthogonal(gain=1.4)
+    if setting not in SETTINGS:
+        raise ValueError(f"Expected `setting` in {sorted(SETTINGS)}. "
+                         f"Received: setting={setting!r}")
+    demo = setting == "demo"
+
+    def mlp(inputs, outputs, name, depth, scale=None):
+        init = keras.initializers.Orthogonal(gain=1.4 if demo else 0.8)
         x_in = keras.Input((inputs,))
-        x = x_in
-        for i in range(layers):
-            x = keras.layers.Dense(hidden, activation="tanh",
-                                   kernel_initializer=init,
+        x = x_in if scale is None else keras.layers.Rescaling(
+            scale, name="scale")(x_in)
+        for i in range(depth):
+            x = keras.layers.Dense(hidden, activation="tanh" if demo
+                                   else "relu", kernel_initializer=init,
                                    name=f"dense_{i}")(x)
         out = keras.layers.Dense(outputs, kernel_initializer=init,
                                  name="out")(x)
         return keras.Model(x_in, out, name=name)
 
-    return mlp(latent_dim, 2, "generator"), mlp(2, 1, "discriminator")
+    if demo:
+        return (mlp(latent_dim, 2, "generator", layers),
+                mlp(2, 1, "discriminator", layers))
+    return (mlp(latent_dim, 2, "generator", layers),
+            mlp(2, 1, "discriminator", 1, scale=0.25))
 
 
-def train(unroll_steps, seed=0, steps=DEMO["steps"], snapshot_every=500,
-          batch_size=DEMO["batch_size"], latent_dim=DEMO["latent_dim"],
-          hidden=DEMO["hidden"], d_lr=DEMO["d_lr"], g_lr=DEMO["g_lr"],
-          loss="minimax", num_eval=NUM_EVAL, jit=False):
+def train(unroll_steps, seed=0, steps=None, snapshot_every=500,
+          batch_size=None, latent_dim=None, hidden=None, d_lr=None,
+          g_lr=None, loss="minimax", num_eval=NUM_EVAL, jit=False,
+          setting="demo"):
     """Trains one model on the ring and records samples along the way.
 
     Args:
@@ -89,10 +116,13 @@ def train(unroll_steps, seed=0, steps=DEMO["steps"], snapshot_every=500,
         steps: Train steps (each one D update and one G update).
         snapshot_every: Steps between recorded snapshots (must divide
             `steps`); a snapshot is also taken before training.
-        batch_size, latent_dim, hidden, d_lr, g_lr: As in `DEMO`.
+        batch_size, latent_dim, hidden, d_lr, g_lr: Default: the
+            setting's (`DEMO` or `COLLAPSE`).
         loss: The generator loss of `keras_gan.UnrolledGAN`.
         num_eval: Samples per snapshot (2,500 in the PacGAN protocol).
         jit: XLA-compile the train step.
+        setting: `"demo"` (the official demo's nets and rates) or
+            `"collapse"` (`COLLAPSE`: where the plain GAN collapses).
 
     Returns:
         Dict: `steps` (list of ints), `samples` (float32 array
@@ -107,6 +137,15 @@ def train(unroll_steps, seed=0, steps=DEMO["steps"], snapshot_every=500,
     from keras_gan._checks import check_int
     from keras_gan.evaluation import mode_coverage
 
+    if setting not in SETTINGS:
+        raise ValueError(f"Expected `setting` in {sorted(SETTINGS)}. "
+                         f"Received: setting={setting!r}")
+    chosen = SETTINGS[setting]
+    steps = chosen["steps"] if steps is None else steps
+    batch_size = batch_size or chosen["batch_size"]
+    latent_dim = latent_dim or chosen["latent_dim"]
+    hidden = hidden or chosen["hidden"]
+    d_lr, g_lr = d_lr or chosen["d_lr"], g_lr or chosen["g_lr"]
     steps = check_int("steps", steps, 1)
     snapshot_every = check_int("snapshot_every", snapshot_every, 1)
     if steps % snapshot_every:
@@ -114,14 +153,15 @@ def train(unroll_steps, seed=0, steps=DEMO["steps"], snapshot_every=500,
             f"Expected `snapshot_every` to divide steps={steps}. Received: "
             f"snapshot_every={snapshot_every}")
     keras.utils.set_random_seed(seed)
-    generator, discriminator = build_networks(latent_dim, hidden)
+    generator, discriminator = build_networks(latent_dim, hidden,
+                                              setting=setting)
     model = UnrolledGAN(generator, discriminator, latent_dim,
                         unroll_steps=unroll_steps, loss=loss, seed=seed)
     model.compile(
-        keras.optimizers.Adam(d_lr, beta_1=DEMO["beta_1"],
-                              epsilon=DEMO["epsilon"]),
-        keras.optimizers.Adam(g_lr, beta_1=DEMO["beta_1"],
-                              epsilon=DEMO["epsilon"]),
+        keras.optimizers.Adam(d_lr, beta_1=chosen["beta_1"],
+                              epsilon=chosen["epsilon"]),
+        keras.optimizers.Adam(g_lr, beta_1=chosen["beta_1"],
+                              epsilon=chosen["epsilon"]),
         jit_compile=jit, steps_per_execution=math.gcd(snapshot_every, 50))
     real = datasets.sample_toy("ring", max(200 * batch_size, 10_000),
                                seed=seed)
@@ -143,6 +183,7 @@ def train(unroll_steps, seed=0, steps=DEMO["steps"], snapshot_every=500,
     scores = [mode_coverage(samples, centres, std) for _, samples in recorded]
     return {
         "unroll_steps": unroll_steps, "seed": seed, "loss": loss,
+        "setting": setting,
         "batch_size": batch_size, "latent_dim": latent_dim,
         "hidden": hidden, "d_lr": d_lr, "g_lr": g_lr,
         "steps": [step for step, _ in recorded],
@@ -189,7 +230,8 @@ def final_scores(result):
             result["reverse_kl"][-1])
 
 
-def plot(results, path, panel_steps=PANEL_STEPS, real=None):
+def plot(results, path, panel_steps=PANEL_STEPS, real=None,
+         title=None):
     """Snapshots and the mode histogram over time, one row per method.
 
     Args:
@@ -199,6 +241,7 @@ def plot(results, path, panel_steps=PANEL_STEPS, real=None):
         panel_steps: Steps shown as scatter panels (each must be a
             snapshot of every result).
         real: Optional `(N, 2)` real samples, drawn in every panel in grey.
+        title: The figure's title (default: names the demo's settings).
 
     Returns:
         `path`.
@@ -257,9 +300,10 @@ def plot(results, path, panel_steps=PANEL_STEPS, real=None):
             ax.set_xlabel("train step", fontsize=7)
         fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02).ax.tick_params(
             labelsize=5)
-    fig.suptitle("Ring of 8 Gaussians (radius 1, std 0.01), the official "
-                 "unrolled-GAN demo's settings; 2,500 samples per panel; "
-                 "high quality = within 3 std of a centre", fontsize=9)
+    fig.suptitle(title or "Ring of 8 Gaussians (radius 1, std 0.01), the "
+                 "official unrolled-GAN demo's settings; 2,500 samples per "
+                 "panel; high quality = within 3 std of a centre",
+                 fontsize=9)
     fig.tight_layout()
     return _common.save_figure(fig, path, dpi=110)
 
@@ -286,12 +330,13 @@ def summarize(results):
 
 
 def run(out_dir="docs", unroll_steps=UNROLL_STEPS, seeds=SEEDS,
-        steps=DEMO["steps"]):
-    """Trains every (K, seed), writes `exp_unrolled.png`, returns the table.
+        steps=None, setting="demo"):
+    """Trains every (K, seed), writes the figure, returns the table.
 
-    The figure shows the first seed of each K. At the demo's 25,000 steps
-    this is long on a CPU (K = 10 costs about 30 plain-GAN steps per step;
-    README gives the measured times).
+    The figure (`exp_unrolled.png`; `exp_unrolled_collapse.png` for the
+    `"collapse"` setting) shows the first seed of each K. At the demo's
+    25,000 steps this is long on a CPU (K = 10 costs about 30 plain-GAN
+    steps per step; README gives the measured times).
     """
     import os
 
@@ -299,12 +344,22 @@ def run(out_dir="docs", unroll_steps=UNROLL_STEPS, seeds=SEEDS,
 
     # XLA for the unrolled models: the same CPU time, half the wall time
     # here (many small fused ops); graph mode for the plain GAN.
-    results = [train(k, seed, steps=steps, jit=k > 0) for k in unroll_steps
-               for seed in seeds]
+    steps = SETTINGS[setting]["steps"] if steps is None else steps
+    every = math.gcd(steps, 500)
+    results = [train(k, seed, steps=steps, snapshot_every=every, jit=k > 0,
+                     setting=setting)
+               for k in unroll_steps for seed in seeds]
     shown = [next(r for r in results if r["unroll_steps"] == k)
              for k in unroll_steps]
-    path = plot(shown, os.path.join(out_dir, "exp_unrolled.png"),
-                panel_steps=[s for s in PANEL_STEPS if s <= steps] or
-                [0, steps],
-                real=datasets.sample_toy("ring", 500, seed=99))
+    demo = setting == "demo"
+    panels = ([s for s in PANEL_STEPS if s <= steps] or [0, steps]) if demo \
+        else list(dict.fromkeys(round(steps * i / 5 / every) * every
+                                for i in range(6)))
+    name = "exp_unrolled.png" if demo else "exp_unrolled_collapse.png"
+    title = None if demo else (
+        "Ring of 8 Gaussians (radius 1, std 0.01) where the plain GAN "
+        "collapses: ReLU nets, a one-layer discriminator, both Adam 1e-4; "
+        "2,500 samples per panel; high quality = within 3 std of a centre")
+    path = plot(shown, os.path.join(out_dir, name), panel_steps=panels,
+                real=datasets.sample_toy("ring", 500, seed=99), title=title)
     return {"figure": path, **summarize(results)}
