@@ -1319,7 +1319,7 @@ def _defaults_table():
                  "cgan Adam(0.5, 0.999), n-critic 1; wgan RMSProp, "
                  "n-critic 5, clip 0.01 unless the preset says; wgan-gp Adam(0.5, 0.9), n-critic 5, "
                  "gp-weight 10; lsgan Adam(0.5, 0.999), codes (0, 1, 1); "
-                 "began Adam(0.5, 0.999), gamma 0.5, lambda-k 0.001; wgan-c "
+                 "began Adam(0.5, 0.999), gamma 0.5, lambda-k 0.001 unless the preset says; wgan-c "
                  "as wgan-gp, 3 critics; unrolled-gan Adam(0.5, 0.999), "
                  "unroll-steps 5; cyclegan Adam(0.5, 0.999), lambda 10, "
                  "50-fake buffers")
@@ -1398,11 +1398,11 @@ def build_parser(prog=None):
                         "authors' code (default), pearson = (-1, 1, 0); "
                         "lsgan only")
     p.add_argument("--gamma", type=float,
-                   help="BEGAN diversity ratio in (0, 1] (default 0.5; "
-                        "began only)")
+                   help="BEGAN diversity ratio in (0, 1] (default: preset, "
+                        "1; the BEGAN class's 0.5; began only)")
     p.add_argument("--lambda-k", type=float,
-                   help="BEGAN controller gain lambda_k > 0 (default 0.001; "
-                        "began only)")
+                   help="BEGAN controller gain lambda_k > 0 (default: "
+                        "preset, 0.02; the paper's 0.001; began only)")
     p.add_argument("--curriculum-steps", type=int,
                    help="WGAN-C critic updates from the weakest critic to "
                         "the strongest (default: half of the run; wgan-c "

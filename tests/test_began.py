@@ -224,9 +224,13 @@ def test_cli_gamma(tmp_path, capsys):
     assert (c.gamma, c.arch, c.n_critic) == (0.3, "dcgan", 1)
     model = training.build_model(c, (28, 28, 1))
     assert isinstance(model, BEGAN) and model.gamma == 0.3
-    assert model.lambda_k == 0.001 and c.lambda_k == 0.001
-    c = training.resolve(training.TrainConfig(model="began", lambda_k=0.02))
-    assert training.build_model(c, (28, 28, 1)).lambda_k == 0.02
+    # The preset's gain (0.02, tuned: the paper's 0.001 let the generator
+    # collapse); a flag overrides it.
+    assert model.lambda_k == 0.02 and c.lambda_k == 0.02
+    assert training.resolve(training.TrainConfig(
+        model="began")).gamma == 1.0
+    c = training.resolve(training.TrainConfig(model="began", lambda_k=0.001))
+    assert training.build_model(c, (28, 28, 1)).lambda_k == 0.001
     run_dir = tmp_path / "run"
     for gamma in ("0", "1.01", "-1", "nan"):
         assert training.main(["--model", "began", f"--gamma={gamma}",
@@ -288,12 +292,13 @@ def test_runs_recorded_before_lambda_k_resume(tmp_path):
                     steps_per_epoch=2, batch_size=8, latent_dim=8,
                     base_filters=2, run_dir=str(tmp_path / "run"),
                     export=False, verbose=0, monitor_samples=0)
-    training.run(training.TrainConfig(epochs=1, **settings))
+    # Runs before the flag existed trained with the paper's gain.
+    training.run(training.TrainConfig(epochs=1, lambda_k=0.001, **settings))
     record = json.loads((tmp_path / "run" / "config.json").read_text())
     del record["config"]["lambda_k"]   # as written before the flag existed
     (tmp_path / "run" / "config.json").write_text(json.dumps(record))
     again = training.run(training.TrainConfig(epochs=2, resume=True,
-                                              **settings))
+                                              lambda_k=0.001, **settings))
     assert again.initial_epoch == 1
     # A different gain is a different run.
     with pytest.raises(training.ConfigError, match="lambda_k"):
