@@ -112,10 +112,11 @@ def recalibrate_batchnorm(network, make_inputs,
     batches from `make_inputs`, and assigns the exact mean and (biased)
     variance of those inputs over all of them to `moving_mean` and
     `moving_variance`. The result is what the layer sees at inference, which
-    is what its statistics are for; the same need and remedy as SWA's
-    averaged weights (Izmailov et al. 2018, section 3.2, "we compute the BN
-    statistics ... with one additional pass over the data") and BigGAN's
-    "standing statistics" (Brock et al. 2019, appendix C.1).
+    is what its statistics are for. Averaged weights have the same need
+    elsewhere: SWA (Izmailov et al. 2018) recomputes the batch-norm
+    statistics of its averaged weights with one more pass over the data, and
+    BigGAN (Brock et al. 2019) samples with "standing statistics" computed
+    from the generator's own outputs.
 
     Args:
         network: A functional `keras.Model` (its batch-norm layers must be
