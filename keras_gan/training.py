@@ -1098,10 +1098,6 @@ def _train(c, data):
     _after_fit(fit, history, stopper, guard, saver, initial_epoch,
                checkpoint, c.epochs)
 
-    if c.recalibrate:
-        # A stop inside an epoch leaves the average with the last step's
-        # copied statistics; the final grid and the export need its own.
-        model.recalibrate_average()
     final = run_dir / ("final_grid.png" if image else "final_scatter.png")
     grid.write(final, "final")
     if not history and not (run_dir / "loss_curves.png").exists():

@@ -144,13 +144,12 @@ def recalibrate_batchnorm(network, make_inputs,
             f"`{network.name}`. Received: nested batch-norm layers {nested}")
     for layer in norms:
         probe = keras.Model(network.input, layer.input)
-        axis = layer.axis if layer.axis >= 0 else len(layer.input.shape) + \
-            layer.axis
+        rank = len(layer.input.shape)
+        reduce = [k for k in range(rank) if k != layer.axis % rank]
         count, total, squares = 0, 0.0, 0.0
         for i in range(batches):
             x = tf.cast(probe(make_inputs(i, batch_size), training=False),
                         tf.float64)
-            reduce = [k for k in range(len(x.shape)) if k != axis]
             count += math.prod(x.shape[k] for k in reduce)
             total += tf.reduce_sum(x, reduce)
             squares += tf.reduce_sum(tf.square(x), reduce)
