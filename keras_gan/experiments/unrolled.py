@@ -51,6 +51,14 @@ DEMO = dict(steps=25_000, batch_size=512, latent_dim=256, hidden=128,
 COLLAPSE = dict(steps=10_000, batch_size=512, latent_dim=256, hidden=128,
                 d_lr=1e-4, g_lr=1e-4, beta_1=0.5, epsilon=1e-8)
 SETTINGS = {"demo": DEMO, "collapse": COLLAPSE}
+
+
+def _setting(name):
+    """`SETTINGS[name]`, or a ValueError naming the known settings."""
+    if name not in SETTINGS:
+        raise ValueError(f"Expected `setting` in {sorted(SETTINGS)}. "
+                         f"Received: setting={name!r}")
+    return SETTINGS[name]
 #: Look-ahead steps compared: the plain GAN, the demo's 5, the paper's 10.
 UNROLL_STEPS = (0, 5, 10)
 SEEDS = (0, 1, 2, 3, 4)
@@ -79,9 +87,7 @@ def build_networks(latent_dim=256, hidden=128, layers=2, setting="demo"):
     """
     import keras
 
-    if setting not in SETTINGS:
-        raise ValueError(f"Expected `setting` in {sorted(SETTINGS)}. "
-                         f"Received: setting={setting!r}")
+    _setting(setting)
     demo = setting == "demo"
 
     def mlp(inputs, outputs, name, depth, scale=None):
@@ -97,11 +103,10 @@ def build_networks(latent_dim=256, hidden=128, layers=2, setting="demo"):
                                  name="out")(x)
         return keras.Model(x_in, out, name=name)
 
+    generator = mlp(latent_dim, 2, "generator", layers)
     if demo:
-        return (mlp(latent_dim, 2, "generator", layers),
-                mlp(2, 1, "discriminator", layers))
-    return (mlp(latent_dim, 2, "generator", layers),
-            mlp(2, 1, "discriminator", 1, scale=0.25))
+        return generator, mlp(2, 1, "discriminator", layers)
+    return generator, mlp(2, 1, "discriminator", 1, scale=0.25)
 
 
 def train(unroll_steps, seed=0, steps=None, snapshot_every=500,
@@ -138,10 +143,7 @@ def train(unroll_steps, seed=0, steps=None, snapshot_every=500,
     from keras_gan._checks import check_int
     from keras_gan.evaluation import mode_coverage
 
-    if setting not in SETTINGS:
-        raise ValueError(f"Expected `setting` in {sorted(SETTINGS)}. "
-                         f"Received: setting={setting!r}")
-    chosen = SETTINGS[setting]
+    chosen = _setting(setting)
     steps = chosen["steps"] if steps is None else steps
     batch_size = batch_size or chosen["batch_size"]
     latent_dim = latent_dim or chosen["latent_dim"]
@@ -345,7 +347,7 @@ def run(out_dir="docs", unroll_steps=UNROLL_STEPS, seeds=SEEDS,
 
     # XLA for the unrolled models: the same CPU time, half the wall time
     # here (many small fused ops); graph mode for the plain GAN.
-    steps = SETTINGS[setting]["steps"] if steps is None else steps
+    steps = _setting(setting)["steps"] if steps is None else steps
     every = math.gcd(steps, 500)
     results = [train(k, seed, steps=steps, snapshot_every=every, jit=k > 0,
                      setting=setting)
