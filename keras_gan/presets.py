@@ -304,6 +304,10 @@ for _data in ("mnist", "fashion_mnist", "stacked_mnist"):
     # (lambda_k 0.02) did not collapse: 10 classes, the monitor's FID 375
     # after one epoch and 73 after nine, M_global 0.113 -> 0.038, k_t 0.40
     # (2026-11-24, one thread). Nine epochs took 53-72 s each on 2 threads.
+    # A faster Adam helps little: the monitor's FID after nine epochs was
+    # 72.9 at 5e-4 and 61.8 at 1e-3 (class KL 0.48 and 0.42; one thread,
+    # 2026-11-24); the samples are sharp but thin strokes, mostly 1s, 7s
+    # and 9s, the L1 error's preference for little ink. Not the 3x target.
     PRESETS["began", _data] = _image(
         "dcgan", lr=1e-4, epochs=9, tuned={"gamma": 1.0, "lambda_k": 0.02},
         measured="MNIST, CLI default 2026-11-24: FID 50.6x the floor, 10 "
