@@ -40,6 +40,22 @@ def _all_layers(model):
         yield from _all_layers(layer)
 
 
+def _after(loss):
+    """Orders what runs inside after every forward read behind `loss`.
+
+    Automatic control dependencies order a weight's reads in the forward
+    pass before the optimizer writes it, but Grappler's dependency optimizer
+    may drop that edge when it sees another path through the optimizer's
+    IdentityN over all gradients, which it then bypasses: a read whose value
+    only the loss needs (the last layer of a Wasserstein critic: its own
+    gradient does not read it) could then run after the update. Traced on
+    WGAN-C, whose runs differed about 1 in 15; a data edge from the loss
+    cannot be dropped. (`tests/test_update_order.py` checks the optimized
+    graph.)
+    """
+    return tf.control_dependencies([loss])
+
+
 def _static_shape(name, shape):
     # Keras reports shapes as tuples (or lists of tuples for multi-io models).
     if isinstance(shape, list):
@@ -622,7 +638,8 @@ class GAN(keras.Model):
 
     def _apply(self, optimizer, tape, scaled_loss, variables):
         grads = tape.gradient(scaled_loss, variables)
-        optimizer.apply(grads, variables)
+        with _after(scaled_loss):
+            optimizer.apply(grads, variables)
 
     def _train_discriminator(self, real):
         batch_size = tf.shape(real)[0]

@@ -62,7 +62,7 @@ import tensorflow as tf
 
 from keras_gan import losses, rng
 from keras_gan._checks import check_float, check_int
-from keras_gan.models.base import _PACKAGE, _static_shape
+from keras_gan.models.base import _PACKAGE, _after, _static_shape
 
 #: Fakes kept per discriminator (the authors' `--pool_size 50`).
 POOL_SIZE = 50
@@ -580,7 +580,9 @@ class CycleGAN(keras.Model):
                 g_loss += self.identity_weight * self.cycle_weight * (
                     cycle_consistency_loss(real_b, same_b)
                     + cycle_consistency_loss(real_a, same_a))
-        self.g_optimizer.apply(tape.gradient(g_loss, g_vars), g_vars)
+        g_grads = tape.gradient(g_loss, g_vars)
+        with _after(g_loss):
+            self.g_optimizer.apply(g_grads, g_vars)
 
         # The discriminators see this forward pass's fakes (made before the
         # generator step, as in the authors' code), through the buffers.
@@ -595,7 +597,9 @@ class CycleGAN(keras.Model):
                 self.discriminator_b(real_b, training=True),
                 self.discriminator_b(pooled_b, training=True))
             d_loss = d_a_loss + d_b_loss
-        self.d_optimizer.apply(tape.gradient(d_loss, d_vars), d_vars)
+        d_grads = tape.gradient(d_loss, d_vars)
+        with _after(d_loss):
+            self.d_optimizer.apply(d_grads, d_vars)
 
         values = {
             "cycle_error_a": mean_absolute_error(real_a, rec_a),
