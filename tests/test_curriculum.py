@@ -113,29 +113,26 @@ def test_a_critic_without_weight_gets_no_update():
 
 
 def test_one_critic_reduces_to_wgan_gp_bitwise():
-    def check():
-        x = data(8 * 12)
-        runs = {}
-        for name in ("wgan-c", "wgan-gp"):
-            g, (c,) = generator(seed=4), critics(1, seed=5)
-            if name == "wgan-c":
-                model = WGANC(g, [c], LATENT, curriculum_steps=3, n_critic=3,
-                              gp_weight=5.0, seed=7)
-            else:
-                model = WGANGP(g, c, LATENT, n_critic=3, gp_weight=5.0,
-                               seed=7)
-            model.compile(jit_compile=False)
-            history = model.fit(x, batch_size=8, epochs=2, verbose=0,
-                                shuffle=False).history
-            runs[name] = (weights(model.generator), weights(c), history)
-        (g1, c1, h1), (g2, c2, h2) = runs["wgan-c"], runs["wgan-gp"]
-        for a, b in zip(g1 + c1, g2 + c2):
-            np.testing.assert_array_equal(a, b)
-        for key in h2:
-            np.testing.assert_array_equal(h1[key], h2[key])
-        assert h1["level"] == [0.0, 0.0]
-
-    check()
+    x = data(8 * 12)
+    runs = {}
+    for name in ("wgan-c", "wgan-gp"):
+        g, (c,) = generator(seed=4), critics(1, seed=5)
+        if name == "wgan-c":
+            model = WGANC(g, [c], LATENT, curriculum_steps=3, n_critic=3,
+                          gp_weight=5.0, seed=7)
+        else:
+            model = WGANGP(g, c, LATENT, n_critic=3, gp_weight=5.0,
+                           seed=7)
+        model.compile(jit_compile=False)
+        history = model.fit(x, batch_size=8, epochs=2, verbose=0,
+                            shuffle=False).history
+        runs[name] = (weights(model.generator), weights(c), history)
+    (g1, c1, h1), (g2, c2, h2) = runs["wgan-c"], runs["wgan-gp"]
+    for a, b in zip(g1 + c1, g2 + c2):
+        np.testing.assert_array_equal(a, b)
+    for key in h2:
+        np.testing.assert_array_equal(h1[key], h2[key])
+    assert h1["level"] == [0.0, 0.0]
 
 
 def test_keras_round_trip_and_bitwise_resume(tmp_path):
@@ -250,23 +247,19 @@ def test_an_interrupted_run_resumes_bitwise(tmp_path):
             run_dir=str(tmp_path / name), export=False, monitor_samples=0,
             verbose=0, resume=resume, seed=3))
 
-    def differences(attempt):
-        straight, resumed = f"straight{attempt}", f"resumed{attempt}"
-        run(straight, 2)
-        run(resumed, 1)
-        # The curriculum's length is part of the run: it cannot change.
-        with pytest.raises(training.ConfigError,
-                           match=r"curriculum_steps: 4 -> 8"):
-            run(resumed, 2, resume=True, curriculum_steps=8)
-        assert run(resumed, 2, resume=True).initial_epoch == 1
-        a, b = (keras.saving.load_model(tmp_path / name / "checkpoint.keras")
-                for name in (straight, resumed))
-        np.testing.assert_array_equal(b.combination.lambdas.numpy(),
-                                      [0.0, 0.0, 1.0])
-        return [v.path for v, w in zip(a.weights, b.weights)
-                if not np.array_equal(v.numpy(), w.numpy())]
-
-    assert differences(0) == []
+    run("straight", 2)
+    run("resumed", 1)
+    # The curriculum's length is part of the run: it cannot change.
+    with pytest.raises(training.ConfigError,
+                       match=r"curriculum_steps: 4 -> 8"):
+        run("resumed", 2, resume=True, curriculum_steps=8)
+    assert run("resumed", 2, resume=True).initial_epoch == 1
+    a, b = (keras.saving.load_model(tmp_path / name / "checkpoint.keras")
+            for name in ("straight", "resumed"))
+    np.testing.assert_array_equal(b.combination.lambdas.numpy(),
+                                  [0.0, 0.0, 1.0])
+    assert [v.path for v, w in zip(a.weights, b.weights)
+            if not np.array_equal(v.numpy(), w.numpy())] == []
 
 
 def test_eager_graph_and_xla_agree(assert_modes_agree):
