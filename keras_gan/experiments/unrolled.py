@@ -59,6 +59,8 @@ def _setting(name):
         raise ValueError(f"Expected `setting` in {sorted(SETTINGS)}. "
                          f"Received: setting={name!r}")
     return SETTINGS[name]
+
+
 #: Look-ahead steps compared: the plain GAN, the demo's 5, the paper's 10.
 UNROLL_STEPS = (0, 5, 10)
 SEEDS = (0, 1, 2, 3, 4)
