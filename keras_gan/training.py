@@ -354,7 +354,9 @@ def _networks(c, p):
             else (p["dense_units"] if own else None)
         c.dense_units = (_positive_int("dense-units", units, minimum=0)
                          if units is not None else None) or None
-        if c.dense_units and c.model in OWN_DCGAN_NETS:
+        # BEGAN's generator is the plain DCGAN generator (the layer goes
+        # there); its discriminator is the autoencoder.
+        if c.dense_units and c.model in OWN_DCGAN_NETS and c.model != "began":
             raise ConfigError(f"--dense-units applies to the plain DCGAN "
                               f"nets; --model {c.model} has its own "
                               f"(received --dense-units {c.dense_units})")
@@ -811,7 +813,8 @@ def build_networks(c, sample_shape, num_classes=None):
         return _conditional_networks(c, sample_shape, num_classes)
     if c.model == "began":
         return (networks.build_dcgan_generator(c.latent_dim, sample_shape,
-                                               c.base_filters),
+                                               c.base_filters,
+                                               dense_units=c.dense_units),
                 networks.build_began_discriminator(
                     sample_shape, **presets.BEGAN_AUTOENCODER))
     if c.model == "wgan-c":
@@ -1368,7 +1371,8 @@ def build_parser(prog=None):
                    help="DCGAN nets: a fully connected hidden layer of this "
                         "many units in both nets (after z in the generator, "
                         "before the discriminator's logit), as in InfoGAN's "
-                        "MNIST nets; 0 = none (default: preset)")
+                        "MNIST nets; began: in the generator only; 0 = none "
+                        "(default: preset)")
     p.add_argument("--lr", type=float,
                    help="learning rate of the discriminator, and of the "
                         "generator unless --g-lr (default: preset)")

@@ -244,6 +244,27 @@ def test_cli_gamma(tmp_path, capsys):
     assert not run_dir.exists()
 
 
+def test_dense_units_reach_the_generator_only(capsys):
+    # The preset's generator has the GAN family's fully connected layer; the
+    # autoencoder keeps its own layout whatever the flag says.
+    assert training.resolve(training.TrainConfig(
+        model="began")).dense_units == 512
+    c = training.resolve(training.TrainConfig(
+        model="began", dense_units=8, base_filters=4, latent_dim=4))
+    generator, autoencoder = training.build_networks(c, (28, 28, 1))
+    assert generator.get_layer("dense_0").units == 8
+    assert [layer.units for layer in autoencoder.layers
+            if isinstance(layer, keras.layers.Dense)] == [64, 7 * 7 * 16]
+    c = training.resolve(training.TrainConfig(model="began", dense_units=0))
+    generator, _ = training.build_networks(c, (28, 28, 1))
+    assert c.dense_units is None and not any(
+        isinstance(layer, keras.layers.Dense) for layer in generator.layers
+        if layer.name != "project")
+    # The other models with nets of their own still refuse the flag.
+    assert training.main(["--model", "wgan-c", "--dense-units", "8"]) == 2
+    assert "--model wgan-c has its own" in capsys.readouterr().err
+
+
 def test_an_interrupted_run_resumes_bitwise(tmp_path):
     x, y = datasets.load_npz(datasets.MNIST_SAMPLE)
     np.savez(tmp_path / "digits.npz", x=x[::50], y=y[::50])
