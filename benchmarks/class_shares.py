@@ -44,6 +44,9 @@ def main(argv=None):
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args(argv)
     n = args.num_samples
+    if n <= 128:
+        parser.error(f"--num-samples must be at least 129 for a 128x128 "
+                     f"feature covariance (got {n})")
     sampler = samplers.load_sampler(args.generator)
     fake = sampler.sample(n, args.seed)
     real, _ = datasets.load_images(args.dataset, data_dir=args.data_dir)

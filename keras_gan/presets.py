@@ -320,7 +320,7 @@ for _data in ("mnist", "fashion_mnist", "stacked_mnist"):
     # 120, 74, 49, 38, 30, 25, 22 after epochs 1-7 and class KL from 0.66 to
     # 0.15 (one thread, 2026-11-24 13:28 UTC); at 2e-3 it collapsed in
     # epoch 2. 10 epochs instead of 9 for the layer's small extra cost.
-    # That scored 14.2x the floor, 58% of it the class shares alone
+    # That scored 14.2x the floor, 58% of its excess the class shares alone
     # (benchmarks/class_shares.py: real digits redrawn with its shares,
     # 1s 20%, 2s and 8s 3%, score 8.7x). Then the autoencoder's rate: a
     # slower one balanced the classes and sharpened the digits at every
