@@ -21,15 +21,16 @@ import numpy as np  # noqa: E402
 from keras_gan import datasets, metrics, samplers  # noqa: E402
 
 
-def redraw(images, labels, counts, seed):
-    """Indices into `images`: `counts[k]` images of class k (with
-    replacement only where a class has fewer than `counts[k]`)."""
+def redraw(labels, counts, seed):
+    """Indices of `counts[k]` images labelled k, for every class k (with
+    replacement only where a class has fewer than `counts[k]`), or None if
+    a class the counts ask for has no image."""
     rng = np.random.default_rng(seed)
     picks = []
     for k, count in enumerate(counts):
         pool = np.flatnonzero(labels == k)
         if count and not len(pool):
-            raise SystemExit(f"class_shares.py: no real image of class {k}")
+            return None
         picks.append(rng.choice(pool, count, replace=count > len(pool)))
     return np.concatenate(picks)
 
@@ -47,12 +48,22 @@ def main(argv=None):
     if n <= 128:
         parser.error(f"--num-samples must be at least 129 for a 128x128 "
                      f"feature covariance (got {n})")
-    sampler = samplers.load_sampler(args.generator)
-    fake = sampler.sample(n, args.seed)
+    try:
+        sampler = samplers.load_sampler(args.generator)
+    except ValueError as error:  # EvaluationError: no such path, not a GAN
+        parser.exit(2, f"class_shares.py: error: "
+                       f"{str(error).splitlines()[0]}\n")
+    if (sampler.kind, sampler.sample_shape) != ("images", (28, 28, 1)) \
+            or sampler.conditional:
+        parser.exit(2, f"class_shares.py: error: expected an unconditional "
+                       f"generator of 28x28x1 images; {args.generator} "
+                       f"makes {sampler.kind} of shape "
+                       f"{sampler.sample_shape}\n")
     real, _ = datasets.load_images(args.dataset, data_dir=args.data_dir)
     if len(real) < 2 * n:
-        raise SystemExit(f"class_shares.py: expected at least {2 * n} real "
-                         f"images, found {len(real)}")
+        parser.exit(2, f"class_shares.py: error: expected at least {2 * n} "
+                       f"real images, found {len(real)}\n")
+    fake = sampler.sample(n, args.seed)
     # The draw of metrics.score_images under evaluate.py's seed + 1.
     order = np.random.default_rng(args.seed + 1).permutation(len(real))
     real_a, rest = real[order[:n]], real[order[n:]]
@@ -70,7 +81,10 @@ def main(argv=None):
     fake_features, fake_probs = features(fake)
     rest_features, rest_probs = features(rest)
     counts = np.bincount(fake_probs.argmax(1), minlength=10)
-    picks = redraw(rest, rest_probs.argmax(1), counts, args.seed)
+    picks = redraw(rest_probs.argmax(1), counts, args.seed)
+    if picks is None:
+        parser.exit(2, "class_shares.py: error: the generator makes a class "
+                       "that no real image outside set A has\n")
     floor = fid(rest_features[:n])   # = score_images' floor (set B)
     rows = [("real set B (the floor)", floor),
             ("real, redrawn with the generator's class shares",

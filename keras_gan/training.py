@@ -64,8 +64,10 @@ MONITOR_SAMPLES = 1000
 STACKED_MONITOR_FACTOR = 5
 
 #: Models whose DCGAN-family nets come from their own builders
-#: (`build_networks`), so --dense-units does not reach them.
-OWN_DCGAN_NETS = presets.CONDITIONAL_MODELS + ("began", "wgan-c")
+#: (`build_networks`), so --dense-units does not reach them. BEGAN is not
+#: one: its generator is the plain DCGAN generator (the layer goes there)
+#: and its autoencoder keeps its own layout.
+OWN_DCGAN_NETS = presets.CONDITIONAL_MODELS + ("wgan-c",)
 
 # Settings that must not change between an interrupted run and its resume.
 _RESUME_KEYS = ("model", "arch", "dataset", "data", "data_dir",
@@ -354,9 +356,7 @@ def _networks(c, p):
             else (p["dense_units"] if own else None)
         c.dense_units = (_positive_int("dense-units", units, minimum=0)
                          if units is not None else None) or None
-        # BEGAN's generator is the plain DCGAN generator (the layer goes
-        # there); its discriminator is the autoencoder.
-        if c.dense_units and c.model in OWN_DCGAN_NETS and c.model != "began":
+        if c.dense_units and c.model in OWN_DCGAN_NETS:
             raise ConfigError(f"--dense-units applies to the plain DCGAN "
                               f"nets; --model {c.model} has its own "
                               f"(received --dense-units {c.dense_units})")
