@@ -89,6 +89,10 @@ def format_table(result):
             rows.append(("high quality (3 std)",
                          f"{100 * result['high_quality']:.1f}%"))
         rows.append(("reverse KL to uniform", f"{result['reverse_kl']:.4f}"))
+        if "channel_kl" in result:  # Stacked MNIST: where the KL comes from
+            rows.append(("  channels 0 / 1 / 2", " / ".join(
+                f"{kl:.4f}" for kl in result["channel_kl"])))
+            rows.append(("  dependence", f"{result['dependence_kl']:.4f}"))
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 

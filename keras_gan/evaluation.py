@@ -19,7 +19,7 @@ from keras_gan.metrics import (
     classifier_outputs, feature_statistics, fid_from_features,
     frechet_distance, inception_score, kl_to_uniform, mode_coverage,
     precision_recall, score_images, stacked_mnist_coverage,
-    stacked_mnist_labels, translation_scores)
+    stacked_mnist_labels, stacked_mnist_scores, translation_scores)
 from keras_gan.monitors import (
     FIDCallback, ModeCoverageCallback, QualityMonitor, TranslationMonitor)
 from keras_gan.samplers import (
@@ -37,7 +37,8 @@ __all__ = ['DEFAULT_IMAGE_SAMPLES', 'EVAL_DATASETS', 'EvaluationError',
            'inception_score', 'is_translation_export', 'kl_to_uniform',
            'load_sampler', 'mode_coverage', 'precision_recall',
            'sampler_from_model', 'score_images', 'stacked_mnist_coverage',
-           'stacked_mnist_labels', 'translation_scores',
+           'stacked_mnist_labels', 'stacked_mnist_scores',
+           'translation_scores',
            'translator_from_model']
 
 # ---- one call for the CLI ------------------------------------------------------------

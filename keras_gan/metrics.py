@@ -14,7 +14,8 @@ GAN losses do not track sample quality, so this module gives numbers that do:
 * `class_accuracy`: for a conditional generator, how often the shipped
   classifier labels its images as the requested class, overall and per
   class.
-* `stacked_mnist_coverage`: modes hit and KL on Stacked MNIST.
+* `stacked_mnist_coverage`: modes hit and KL on Stacked MNIST
+  (`stacked_mnist_scores`: the KL split into channels and dependence).
 * `translation_scores`: a CycleGAN's held-out class agreement after
   translation and its cycle reconstruction error.
 
@@ -538,14 +539,60 @@ def stacked_mnist_coverage(images):
         images: Generated `(N, 28, 28, 3)` images.
 
     Returns:
-        A dict with `modes`, `total_modes` (1000), `reverse_kl`,
-        `num_samples`.
+        `stacked_mnist_scores` of the labels: `modes`, `total_modes`
+        (1000), `reverse_kl`, `channel_kl`, `dependence_kl`, `num_samples`.
     """
-    labels = stacked_mnist_labels(images)
-    counts = np.bincount(labels, minlength=1000)
+    return stacked_mnist_scores(stacked_mnist_labels(images))
+
+
+def stacked_mnist_scores(labels):
+    """Modes hit and the KL to uniform of Stacked MNIST labels, split up.
+
+    The uniform target over the 1,000 triples is the product of three
+    uniform digits, so the KL splits exactly into one term per channel and
+    one for the channels' dependence:
+
+        KL(p || u) = sum_c KL(p_c || u_10) + KL(p || p_0 p_1 p_2),
+
+    where `p_c` is channel c's digit histogram. The first terms say which
+    channel draws which digits too often; the last (the total correlation)
+    says whether the channels' digits are drawn together. Both parts are
+    in-sample, as `reverse_kl`, so they add up to it exactly, and carry its
+    small-sample bias: with independent channels the dependence term still
+    averages about (999 - 27) / (2 N) (0.019 at N = 26,000, most of what
+    real Stacked MNIST scores), a channel's term about 9 / (2 N).
+
+    Args:
+        labels: Integer labels `100 d0 + 10 d1 + d2` in 0..999, at least one.
+
+    Returns:
+        A dict with `modes`, `total_modes` (1000), `reverse_kl`,
+        `channel_kl` (three floats, channels 0-2), `dependence_kl` and
+        `num_samples`.
+
+    Raises:
+        ValueError: if `labels` is empty or not integers in 0..999.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.size == 0:
+        raise ValueError(f"Expected at least one label (a vector). Received "
+                         f"shape {labels.shape}")
+    if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or \
+            labels.max() > 999:
+        raise ValueError(f"Expected integer labels in 0..999. Received "
+                         f"{labels.dtype} in [{labels.min()}, "
+                         f"{labels.max()}]")
+    counts = np.bincount(labels, minlength=1000).astype(np.float64)
+    joint = counts.reshape(10, 10, 10) / counts.sum()
+    marginals = [joint.sum(axis=tuple(a for a in range(3) if a != c))
+                 for c in range(3)]
+    product = np.einsum("i,j,k->ijk", *marginals)
+    hit = joint > 0
+    dependence = float(np.sum(joint[hit] * np.log(joint[hit] / product[hit])))
     return {"modes": int(np.count_nonzero(counts)), "total_modes": 1000,
             "reverse_kl": kl_to_uniform(counts),
-            "num_samples": int(len(labels))}
+            "channel_kl": [kl_to_uniform(m) for m in marginals],
+            "dependence_kl": dependence, "num_samples": int(labels.size)}
 
 
 # ---- image-to-image translation (CycleGAN) -------------------------------------------

@@ -144,3 +144,21 @@ def test_cli_subprocess_exit_status(exports, tmp_path):
     assert proc.stderr.strip().splitlines()[-1].startswith(
         "evaluate.py: error: Expected a generator of images of shape "
         "(28, 28, 3)")
+
+
+def test_stacked_mnist_table_splits_the_kl():
+    from keras_gan import evaluation
+    digits = np.repeat(np.arange(10), 3)
+    result = evaluation.stacked_mnist_scores(
+        100 * np.full(30, 3) + 10 * digits + digits)
+    result.update(dataset="stacked_mnist", source="run", seed=0)
+    table = evaluate.format_table(result).splitlines()
+    # Channel 0 is stuck on 3 (log 10); channels 1 and 2 are uniform but
+    # always equal (log 10 of dependence); together log 100.
+    assert "10 / 1000" in next(row for row in table if "modes" in row)
+    assert next(row for row in table if "reverse KL" in row).endswith(
+        "4.6052")
+    assert next(row for row in table if "channels 0 / 1 / 2" in row) \
+        .endswith("2.3026 / 0.0000 / 0.0000")
+    assert next(row for row in table if "dependence" in row).endswith(
+        "2.3026")

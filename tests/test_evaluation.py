@@ -209,6 +209,63 @@ def test_precision_recall_identical_and_disjoint_sets():
         evaluation.precision_recall(points, points + 100.0), (0.0, 0.0))
 
 
+def _triples(d0, d1, d2):
+    return 100 * np.asarray(d0) + 10 * np.asarray(d1) + np.asarray(d2)
+
+
+def test_stacked_mnist_scores_one_channel_stuck():
+    # Channel 0 always draws a 3; channels 1 and 2 cover their 100 pairs
+    # evenly: all of the KL (log 10) is channel 0's, none is dependence.
+    pairs = np.arange(100)
+    labels = _triples(np.full(300, 3), np.tile(pairs // 10, 3),
+                      np.tile(pairs % 10, 3))
+    result = evaluation.stacked_mnist_scores(labels)
+    assert result["modes"] == 100 and result["num_samples"] == 300
+    np.testing.assert_allclose(result["reverse_kl"], math.log(10), rtol=1e-12)
+    np.testing.assert_allclose(result["channel_kl"], [math.log(10), 0, 0],
+                               atol=1e-12)
+    np.testing.assert_allclose(result["dependence_kl"], 0.0, atol=1e-12)
+
+
+def test_stacked_mnist_scores_balanced_channels_fully_dependent():
+    # The same digit in all three channels: every channel is uniform, so the
+    # whole KL (log 100: 10 of 1,000 modes, evenly) is dependence.
+    digits = np.repeat(np.arange(10), 7)
+    result = evaluation.stacked_mnist_scores(_triples(digits, digits, digits))
+    assert result["modes"] == 10 and result["total_modes"] == 1000
+    np.testing.assert_allclose(result["channel_kl"], [0, 0, 0], atol=1e-12)
+    np.testing.assert_allclose(result["reverse_kl"], math.log(100),
+                               rtol=1e-12)
+    np.testing.assert_allclose(result["dependence_kl"], math.log(100),
+                               rtol=1e-12)
+
+
+def test_stacked_mnist_scores_split_the_kl_exactly():
+    rng = np.random.default_rng(5)
+    d = rng.choice(10, size=(4000, 3), p=np.linspace(1, 2, 10) / 15)
+    d[:500, 2] = d[:500, 0]  # some dependence between channels 0 and 2
+    result = evaluation.stacked_mnist_scores(_triples(*d.T))
+    joint = np.bincount(_triples(*d.T), minlength=1000) / 4000
+    marginals = [np.bincount(d[:, c], minlength=10) / 4000 for c in range(3)]
+    product = np.einsum("i,j,k->ijk", *marginals).ravel()
+    hit = joint > 0
+    expected_dependence = np.sum(joint[hit] * np.log(joint[hit] /
+                                                     product[hit]))
+    expected_channels = [np.sum(m * np.log(10 * m)) for m in marginals]
+    np.testing.assert_allclose(result["dependence_kl"], expected_dependence,
+                               rtol=1e-9)
+    np.testing.assert_allclose(result["channel_kl"], expected_channels,
+                               rtol=1e-9)
+    np.testing.assert_allclose(
+        result["reverse_kl"],
+        evaluation.kl_to_uniform(np.bincount(_triples(*d.T), minlength=1000)),
+        rtol=1e-12)
+    with pytest.raises(ValueError, match="0..999"):
+        evaluation.stacked_mnist_scores([5, 1000])
+    with pytest.raises(ValueError, match="at least one"):
+        evaluation.stacked_mnist_scores([])
+
+
 def test_stacked_mnist_labels_and_coverage(mnist_digits):
     from keras_gan import classifiers, datasets
     x, y = mnist_digits
