@@ -93,6 +93,10 @@ def format_table(result):
             rows.append(("  channels 0 / 1 / 2", " / ".join(
                 f"{kl:.4f}" for kl in result["channel_kl"])))
             rows.append(("  dependence", f"{result['dependence_kl']:.4f}"))
+            rows.append(("unsure digits (p < 0.99)", " / ".join(
+                f"{100 * u:.1f}%" for u in result["channel_unsure"])
+                + f"  (held-out real digits: "
+                  f"{100 * result['real_unsure']:.1f}%)"))
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 

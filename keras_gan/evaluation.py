@@ -19,7 +19,8 @@ from keras_gan.metrics import (
     classifier_outputs, feature_statistics, fid_from_features,
     frechet_distance, inception_score, kl_to_uniform, mode_coverage,
     precision_recall, score_images, stacked_mnist_coverage,
-    stacked_mnist_labels, stacked_mnist_scores, translation_scores)
+    stacked_mnist_labels, stacked_mnist_scores, translation_scores,
+    unsure_share)
 from keras_gan.monitors import (
     FIDCallback, ModeCoverageCallback, QualityMonitor, TranslationMonitor)
 from keras_gan.samplers import (
@@ -39,7 +40,7 @@ __all__ = ['DEFAULT_IMAGE_SAMPLES', 'EVAL_DATASETS', 'EvaluationError',
            'sampler_from_model', 'score_images', 'stacked_mnist_coverage',
            'stacked_mnist_labels', 'stacked_mnist_scores',
            'translation_scores',
-           'translator_from_model']
+           'translator_from_model', 'unsure_share']
 
 # ---- one call for the CLI ------------------------------------------------------------
 

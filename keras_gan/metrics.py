@@ -29,6 +29,8 @@ that log these numbers during `fit()` are `keras_gan.monitors`; the one call
 per data set that `evaluate.py` makes is `keras_gan.evaluation`.
 """
 
+import functools
+
 import numpy as np
 
 from keras_gan import classifiers
@@ -519,13 +521,43 @@ def stacked_mnist_labels(images, batch_size=2000):
     Returns:
         int64 `(N,)` labels in 0..999.
     """
+    return _stacked_mnist_outputs(images, batch_size)[0]
+
+
+def _stacked_mnist_outputs(images, batch_size):
+    """Labels and the classifier's top probability `(N, 3)` per channel."""
     images = _unit_images("images", images, channels=3)
-    digits = []
+    digits, confidence = [], []
     for channel in range(3):
         _, probs = classifier_outputs(images[..., channel:channel + 1],
                                       "mnist", batch_size)
         digits.append(np.argmax(probs, axis=1))
-    return 100 * digits[0] + 10 * digits[1] + digits[2]
+        confidence.append(probs.max(axis=1))
+    return (100 * digits[0] + 10 * digits[1] + digits[2],
+            np.stack(confidence, axis=1))
+
+
+#: A digit whose top class probability is below this counts as unsure.
+UNSURE_BELOW = 0.99
+
+
+def unsure_share(images, batch_size=2000):
+    """Share of digits the shipped MNIST classifier labels with p < 0.99.
+
+    A measure of digit quality that needs no reference set: the classifier
+    is unsure of 14 % of the real digits it never saw
+    (`classifiers.mnist_held_out`), and of more when digits are malformed.
+    Its unsure labels are not spread evenly over the classes, so unsure
+    digits also shift the class shares that the Stacked MNIST KL measures.
+
+    Args:
+        images: `(N, 28, 28, 1)` uint8 or float in [0, 1].
+
+    Returns:
+        A float in [0, 1].
+    """
+    _, probs = classifier_outputs(images, "mnist", batch_size)
+    return float(np.mean(probs.max(axis=1) < UNSURE_BELOW))
 
 
 def stacked_mnist_coverage(images):
@@ -540,9 +572,22 @@ def stacked_mnist_coverage(images):
 
     Returns:
         `stacked_mnist_scores` of the labels: `modes`, `total_modes`
-        (1000), `reverse_kl`, `channel_kl`, `dependence_kl`, `num_samples`.
+        (1000), `reverse_kl`, `channel_kl`, `dependence_kl`, `num_samples`;
+        and `channel_unsure`, the share of each channel's digits labelled
+        with p < `UNSURE_BELOW` (as `unsure_share`), beside `real_unsure`,
+        the same share of the held-out real digits.
     """
-    return stacked_mnist_scores(stacked_mnist_labels(images))
+    labels, confidence = _stacked_mnist_outputs(images, 2000)
+    result = stacked_mnist_scores(labels)
+    unsure = confidence < UNSURE_BELOW
+    result["channel_unsure"] = [float(unsure[:, c].mean()) for c in range(3)]
+    result["real_unsure"] = _real_unsure()
+    return result
+
+
+@functools.lru_cache(maxsize=None)
+def _real_unsure():
+    return unsure_share(classifiers.mnist_held_out()[0])
 
 
 def stacked_mnist_scores(labels):

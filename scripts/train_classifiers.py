@@ -34,7 +34,7 @@ import tensorflow as tf  # noqa: E402
 from keras_gan import classifiers  # noqa: E402
 
 SEED = 20261122
-MNIST_TEST = 1000
+MNIST_TEST = classifiers.MNIST_HELD_OUT
 FASHION_DIR = pathlib.Path("/usr/share/datasets/fashion-mnist")
 
 
@@ -54,18 +54,15 @@ def read_idx(path):
 
 def load_mnist(seed):
     path = classifiers.DATA_DIR / "mnist_sample.npz"
-    with np.load(path) as data:
-        x, y = data["x"], data["y"].astype("int64")
-        source = str(data["source"])
-    order = np.random.default_rng(seed).permutation(len(x))
-    test, train = order[:MNIST_TEST], order[MNIST_TEST:]
+    (x_train, y_train), (x_test, y_test), source = \
+        classifiers.mnist_split(seed)
     provenance = {
         "file": "keras_gan/data/mnist_sample.npz",
         "file_sha256": sha256(path),
         "origin": source,
-        "train": f"{len(train)} of the 5,000 bundled genuine MNIST digits "
+        "train": f"{len(x_train)} of the 5,000 bundled genuine MNIST digits "
                  f"(seeded permutation, seed {seed}, rows {MNIST_TEST}:)",
-        "test": f"the other {len(test)} bundled digits (rows :{MNIST_TEST} "
+        "test": f"the other {len(x_test)} bundled digits (rows :{MNIST_TEST} "
                 "of the same permutation), never seen in training",
         "augmentation": "random integer shifts of up to 2 pixels",
         "limits": "full MNIST (60k) is not available offline; 4,000 training "
@@ -73,7 +70,7 @@ def load_mnist(seed):
                   "LeNet, and the 1,000-digit test set bounds the accuracy "
                   "estimate to about +-0.5% (1 s.e.)",
     }
-    return (x[train], y[train]), (x[test], y[test]), provenance, True
+    return (x_train, y_train), (x_test, y_test), provenance, True
 
 
 def load_fashion(directory):

@@ -151,7 +151,8 @@ def test_stacked_mnist_table_splits_the_kl():
     digits = np.repeat(np.arange(10), 3)
     result = evaluation.stacked_mnist_scores(
         100 * np.full(30, 3) + 10 * digits + digits)
-    result.update(dataset="stacked_mnist", source="run", seed=0)
+    result.update(dataset="stacked_mnist", source="run", seed=0,
+                  channel_unsure=[0.5, 0.125, 0.0625], real_unsure=0.143)
     table = evaluate.format_table(result).splitlines()
     # Channel 0 is stuck on 3 (log 10); channels 1 and 2 are uniform but
     # always equal (log 10 of dependence); together log 100.
@@ -162,3 +163,5 @@ def test_stacked_mnist_table_splits_the_kl():
         .endswith("2.3026 / 0.0000 / 0.0000")
     assert next(row for row in table if "dependence" in row).endswith(
         "2.3026")
+    assert next(row for row in table if "unsure" in row).endswith(
+        "50.0% / 12.5% / 6.2%  (held-out real digits: 14.3%)")

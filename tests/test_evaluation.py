@@ -140,6 +140,9 @@ def test_shipped_mnist_classifier_reproduces_its_recorded_test_accuracy(
     np.testing.assert_allclose(np.mean(probs.argmax(1) == y[test]),
                                info["test_accuracy"], atol=1e-3)
     np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-6)
+    held_x, held_y = classifiers.mnist_held_out()
+    np.testing.assert_array_equal(held_x, x[test])
+    np.testing.assert_array_equal(held_y, y[test])
 
 
 def test_classifier_fid_real_vs_real_small_real_vs_noise_large(mnist_digits):
@@ -282,6 +285,28 @@ def test_stacked_mnist_labels_and_coverage(mnist_digits):
     assert abs(result["modes"] - true_modes) <= 0.05 * true_modes
     with pytest.raises(evaluation.EvaluationError, match=r"28, 28, 3"):
         evaluation.stacked_mnist_labels(x[:4])
+
+
+def test_stacked_mnist_unsure_share_per_channel():
+    from keras_gan import classifiers
+    x, y = classifiers.mnist_held_out()
+    _, probs = evaluation.classifier_outputs(x, "mnist")
+    real = np.mean(probs.max(axis=1) < 0.99)
+    assert 0.05 < real < 0.3
+    # Channel 0: the held-out digits; channel 1: the same digits in another
+    # order (the same share); channel 2: blends of two digits of different
+    # classes, which the classifier should rarely be sure of.
+    order = np.random.default_rng(0).permutation(len(x))
+    other = np.array([np.flatnonzero(y != y[i])[0] for i in range(len(x))])
+    blend = ((x.astype(np.float32) + x[other]) / 2).astype(np.uint8)
+    x3 = np.concatenate([x, x[order], blend], axis=-1)
+    result = evaluation.stacked_mnist_coverage(x3)
+    assert result["real_unsure"] == pytest.approx(real, abs=1e-12)
+    assert result["channel_unsure"][0] == pytest.approx(real, abs=1e-12)
+    assert result["channel_unsure"][1] == pytest.approx(real, abs=1e-12)
+    assert result["channel_unsure"][2] > 2 * real
+    assert evaluation.unsure_share(blend) == pytest.approx(
+        result["channel_unsure"][2], abs=1e-12)
 
 
 # ---- training callbacks -------------------------------------------------------------
