@@ -544,8 +544,8 @@ UNSURE_BELOW = 0.99
 def unsure_share(images, batch_size=2000):
     """Share of digits the shipped MNIST classifier labels with p < 0.99.
 
-    A measure of digit quality that needs no reference set: the classifier
-    is unsure of 14 % of the real digits it never saw
+    A measure of digit quality, one digit at a time: the classifier is
+    unsure of 14 % of the real digits it never saw
     (`classifiers.mnist_held_out`), and of more when digits are malformed.
     Its unsure labels are not spread evenly over the classes, so unsure
     digits also shift the class shares that the Stacked MNIST KL measures.
