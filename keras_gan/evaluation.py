@@ -18,9 +18,9 @@ from keras_gan.metrics import (
     TRANSLATION_EVAL_SAMPLES, EvaluationError, class_accuracy,
     classifier_outputs, feature_statistics, fid_from_features,
     frechet_distance, inception_score, kl_to_uniform, mode_coverage,
-    precision_recall, score_images, stacked_mnist_coverage,
-    stacked_mnist_labels, stacked_mnist_scores, translation_scores,
-    unsure_share)
+    precision_recall, real_unsure_share, score_images,
+    stacked_mnist_coverage, stacked_mnist_labels, stacked_mnist_scores,
+    translation_scores, unsure_share)
 from keras_gan.monitors import (
     FIDCallback, ModeCoverageCallback, QualityMonitor, TranslationMonitor)
 from keras_gan.samplers import (
@@ -37,7 +37,7 @@ __all__ = ['DEFAULT_IMAGE_SAMPLES', 'EVAL_DATASETS', 'EvaluationError',
            'feature_statistics', 'fid_from_features', 'frechet_distance',
            'inception_score', 'is_translation_export', 'kl_to_uniform',
            'load_sampler', 'mode_coverage', 'precision_recall',
-           'sampler_from_model', 'score_images', 'stacked_mnist_coverage',
+           'real_unsure_share', 'sampler_from_model', 'score_images', 'stacked_mnist_coverage',
            'stacked_mnist_labels', 'stacked_mnist_scores',
            'translation_scores',
            'translator_from_model', 'unsure_share']

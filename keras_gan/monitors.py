@@ -12,12 +12,12 @@ import tensorflow as tf
 
 from keras_gan import datasets
 from keras_gan._checks import check_float, check_int
-from keras_gan.metrics import (TOY_EVAL_SAMPLES, EvaluationError,
-                               _distances, _label_agreement,
+from keras_gan.metrics import (TOY_EVAL_SAMPLES, UNSURE_BELOW,
+                               EvaluationError, _distances,
+                               _label_agreement, _stacked_mnist_outputs,
                                classifier_outputs, feature_statistics,
                                frechet_distance, kl_to_uniform,
-                               mode_coverage, stacked_mnist_labels,
-                               translation_scores)
+                               mode_coverage, translation_scores)
 from keras_gan.samplers import sampler_from_model
 
 # ---- training callbacks ------------------------------------------------------------
@@ -140,7 +140,10 @@ class QualityMonitor(keras.callbacks.Callback):
       real sets), `classes` (how many of the 10 classes the shipped
       classifier assigns) and `class_kl` (KL of that class histogram to
       uniform, `kl_to_uniform`).
-    * `"stacked_mnist"`: `modes` (of 1,000 digit triples) and `class_kl`.
+    * `"stacked_mnist"`: `modes` (of 1,000 digit triples), `class_kl` and
+      `unsure`, the share of digits the classifier labels with p < 0.99,
+      averaged over the three channels (`metrics.unsure_share`; 0.14 for
+      real digits): the digit quality that drives the channels' KL terms.
     * `"ring"`, `"grid"`: `modes`, `high_quality` and `reverse_kl`
       (`mode_coverage`).
     * anything else (`None`): `spread`, the mean pairwise distance of the
@@ -238,10 +241,11 @@ class QualityMonitor(keras.callbacks.Callback):
             return {key: float(result[key])
                     for key in ("modes", "high_quality", "reverse_kl")}
         if self.dataset == "stacked_mnist":
-            labels = stacked_mnist_labels(samples)
+            labels, confidence = _stacked_mnist_outputs(samples, 2000)
             counts = np.bincount(labels, minlength=1000)
             return {"modes": float(np.count_nonzero(counts)),
-                    "class_kl": kl_to_uniform(counts)}
+                    "class_kl": kl_to_uniform(counts),
+                    "unsure": float(np.mean(confidence < UNSURE_BELOW))}
         if self.dataset in ("mnist", "fashion_mnist"):
             features, probs = classifier_outputs(samples, self.dataset)
             counts = np.bincount(probs.argmax(axis=1), minlength=10)

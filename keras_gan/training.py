@@ -1237,8 +1237,14 @@ def quality_text(quality):
                 f"{100 * q['high_quality']:.1f}% high quality, reverse KL "
                 f"{q['reverse_kl']:.3f}; ")
     if "modes" in q:
+        unsure = ""
+        if "unsure" in q:
+            from keras_gan import metrics
+
+            unsure = (f", {100 * q['unsure']:.0f}% of digits unsure (real "
+                      f"digits: {100 * metrics.real_unsure_share():.0f}%)")
         return (f"final samples: {q['modes']:.0f}/1000 modes, KL "
-                f"{q['class_kl']:.3f}; ")
+                f"{q['class_kl']:.3f}{unsure}; ")
     if "spread" in q:
         return f"final samples: spread {q['spread']:.2f} of the data's; "
     return ""

@@ -3,21 +3,36 @@
 import numpy as np
 import pytest
 
-from keras_gan import datasets, evaluation, monitors
+from keras_gan import classifiers, datasets, evaluation, metrics, monitors
 
 
 class FixedGenerator:
-    """Stands in for a GAN: `sampling_generator(z)` returns fixed rows."""
+    """Stands in for a GAN: `sampling_generator(z)` returns fixed rows.
+
+    Successive calls continue where the last one stopped (cycling), so a
+    monitor that draws its samples in several batches sees every row;
+    setting `rows` starts again from the first.
+    """
 
     def __init__(self, rows):
-        self.rows = np.asarray(rows, np.float32)
+        self.rows = rows
+
+    @property
+    def rows(self):
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows):
+        self._rows = np.asarray(rows, np.float32)
+        self._next = 0
 
     @property
     def sampling_generator(self):
         return self
 
     def __call__(self, z, training=False):
-        index = np.arange(len(z)) % len(self.rows)
+        index = (self._next + np.arange(len(z))) % len(self.rows)
+        self._next += len(z)
         return self.rows[index]
 
 
@@ -76,6 +91,46 @@ def test_mnist_classes_fid_and_collapse():
     monitor.on_epoch_end(1, logs)
     assert logs["classes"] <= 2 and logs["fid"] > 20 * logs["fid_floor"]
     assert "fall in" in warnings[0] and "of 10 classes" in warnings[0]
+
+
+def test_stacked_mnist_modes_kl_unsure_and_collapse():
+    x, y = classifiers.mnist_held_out()       # digits the classifier never saw
+    stacked, _ = datasets.stacked_mnist(x, y, 2000, seed=0)
+    stacked = datasets.to_unit_float(stacked)
+    monitor, warnings = monitor_for("stacked_mnist", stacked,
+                                    num_samples=2000)
+    logs = {}
+    monitor.on_epoch_end(0, logs)
+    assert sorted(logs) == ["class_kl", "modes", "unsure"]
+    labels = metrics.stacked_mnist_labels(stacked)
+    counts = np.bincount(labels, minlength=1000)
+    assert logs["modes"] == np.count_nonzero(counts)
+    assert logs["class_kl"] == pytest.approx(metrics.kl_to_uniform(counts))
+    # `unsure` is the mean over the channels of each one's unsure share.
+    shares = [metrics.unsure_share(stacked[..., c:c + 1]) for c in range(3)]
+    assert logs["unsure"] == pytest.approx(np.mean(shares), abs=1e-12)
+    assert 0.05 < logs["unsure"] < 0.3 and warnings == []
+    # Two real triples blended: malformed digits, far more of them unsure.
+    monitor.model.rows = 0.5 * (stacked + stacked[::-1])
+    monitor.on_epoch_end(1, logs)
+    assert logs["unsure"] > 2 * np.mean(shares)
+    collapsed, warnings = monitor_for("stacked_mnist", stacked[:3],
+                                      num_samples=2000)   # three triples
+    collapsed.on_epoch_end(0, logs)
+    assert logs["modes"] <= 3
+    assert "fall in" in warnings[0] and "of 1000 digit triples" in warnings[0]
+
+
+def test_stacked_mnist_summary_line():
+    from keras_gan import training
+
+    assert metrics.real_unsure_share() == pytest.approx(0.143)
+    assert training.quality_text(
+        {"modes": 998.0, "class_kl": 0.0594, "unsure": 0.4512}) == (
+        "final samples: 998/1000 modes, KL 0.059, 45% of digits unsure "
+        "(real digits: 14%); ")
+    assert training.quality_text({"modes": 998.0, "class_kl": 0.0594}) == \
+        "final samples: 998/1000 modes, KL 0.059; "
 
 
 def test_spread_for_other_data():
