@@ -37,8 +37,9 @@ __all__ = ['DEFAULT_IMAGE_SAMPLES', 'EVAL_DATASETS', 'EvaluationError',
            'feature_statistics', 'fid_from_features', 'frechet_distance',
            'inception_score', 'is_translation_export', 'kl_to_uniform',
            'load_sampler', 'mode_coverage', 'precision_recall',
-           'real_unsure_share', 'sampler_from_model', 'score_images', 'stacked_mnist_coverage',
-           'stacked_mnist_labels', 'stacked_mnist_scores',
+           'real_unsure_share', 'sampler_from_model', 'score_images',
+           'stacked_mnist_coverage', 'stacked_mnist_labels',
+           'stacked_mnist_scores',
            'translation_scores',
            'translator_from_model', 'unsure_share']
 
