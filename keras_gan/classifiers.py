@@ -16,7 +16,6 @@ import json
 import pathlib
 
 import keras
-import numpy as np
 
 from keras_gan._checks import check_choice
 
@@ -24,8 +23,6 @@ DATA_DIR = pathlib.Path(__file__).resolve().parent / "data"
 DATASETS = ("mnist", "fashion_mnist")
 FEATURES_LAYER = "features"
 LOGITS_LAYER = "logits"
-#: Bundled MNIST digits held out from the MNIST classifier's training.
-MNIST_HELD_OUT = 1000
 
 
 def build_classifier(input_shape=(28, 28, 1), num_classes=10,
@@ -55,34 +52,16 @@ def build_classifier(input_shape=(28, 28, 1), num_classes=10,
     return keras.Model(x_in, logits, name=name)
 
 
-def mnist_split(seed):
-    """The bundled MNIST sample split as the MNIST classifier was trained.
-
-    A permutation of the 5,000 bundled digits seeded with `seed`: the first
-    `MNIST_HELD_OUT` are held out (its test set), the rest train it.
-
-    Args:
-        seed: Permutation seed (`info("mnist")["seed"]` for the shipped one).
-
-    Returns:
-        `((x_train, y_train), (x_held_out, y_held_out), source)`: uint8
-        `(N, 28, 28, 1)` images, int64 labels, and the sample's origin.
-    """
-    with np.load(DATA_DIR / "mnist_sample.npz") as data:
-        x, y = data["x"], data["y"].astype("int64")
-        source = str(data["source"])
-    order = np.random.default_rng(seed).permutation(len(x))
-    held_out, train = order[:MNIST_HELD_OUT], order[MNIST_HELD_OUT:]
-    return (x[train], y[train]), (x[held_out], y[held_out]), source
-
-
 def mnist_held_out():
     """The 1,000 bundled MNIST digits the shipped classifier never saw.
 
     Returns:
-        `(x, y)`: uint8 `(1000, 28, 28, 1)` images and int64 labels.
+        `(x, y)`: uint8 `(1000, 28, 28, 1)` images and int64 labels
+        (`datasets.mnist_sample_split` with the classifier's recorded seed).
     """
-    return mnist_split(info("mnist")["seed"])[1]
+    from keras_gan import datasets
+
+    return datasets.mnist_sample_split(info("mnist")["seed"])[1]
 
 
 def weights_path(dataset):

@@ -498,6 +498,24 @@ TRANSLATION_DOMAINS = {"mnist2inverted": ("mnist", "inverted mnist"),
 #: rows :1000 of `default_rng(seed).permutation(5000)` are its test digits.
 MNIST_SAMPLE_SPLIT_SEED = 20261122
 MNIST_SAMPLE_TEST = 1000
+
+
+def mnist_sample_split(seed=MNIST_SAMPLE_SPLIT_SEED):
+    """The bundled MNIST sample split in two by a seeded permutation.
+
+    Rows :`MNIST_SAMPLE_TEST` of ``default_rng(seed).permutation(5000)``
+    are held out, the rest are for training. With the default seed this is
+    the shipped MNIST classifier's split (`classifiers.mnist_held_out`),
+    which the translation data sets keep too.
+
+    Returns:
+        `((x_train, y_train), (x_held_out, y_held_out))`: uint8
+        `(N, 28, 28, 1)` images and int64 labels.
+    """
+    x, y = load_npz(MNIST_SAMPLE)
+    order = np.random.default_rng(seed).permutation(len(x))
+    test, train = order[:MNIST_SAMPLE_TEST], order[MNIST_SAMPLE_TEST:]
+    return (x[train], y[train]), (x[test], y[test])
 #: Images per training domain and held-out images per domain.
 TRANSLATION_TRAIN = 2000
 TRANSLATION_HELD_OUT = 1000
@@ -560,18 +578,13 @@ def translation_domains(name):
         raise ValueError(f"Expected a translation data set in "
                          f"{list(TRANSLATION_DATASETS)}. Received: "
                          f"name={name!r}")
-    x, y = load_npz(MNIST_SAMPLE)
-    order = np.random.default_rng(MNIST_SAMPLE_SPLIT_SEED).permutation(len(x))
-    test, train = order[:MNIST_SAMPLE_TEST], order[MNIST_SAMPLE_TEST:]
-    half_a, half_b = train[:TRANSLATION_TRAIN], train[TRANSLATION_TRAIN:]
-    digits = pad_to(x)
-    out = {"train_a": digits[half_a], "test_a": digits[test],
-           "labels_a": y[test].astype(np.int64),
-           "domains": TRANSLATION_DOMAINS[name]}
+    (x_train, _), (x_test, y_test) = mnist_sample_split()
+    train, test = pad_to(x_train), pad_to(x_test)
+    out = {"train_a": train[:TRANSLATION_TRAIN], "test_a": test,
+           "labels_a": y_test, "domains": TRANSLATION_DOMAINS[name]}
     if name == "mnist2inverted":
-        out.update(train_b=invert(digits[half_b]),
-                   test_b=invert(digits[test]),
-                   labels_b=y[test].astype(np.int64),
+        out.update(train_b=invert(train[TRANSLATION_TRAIN:]),
+                   test_b=invert(test), labels_b=y_test,
                    source="bundled MNIST sample: 2,000 digits | 2,000 other "
                           "digits inverted")
         return out

@@ -31,10 +31,10 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_gan import classifiers  # noqa: E402
+from keras_gan import classifiers, datasets  # noqa: E402
 
-SEED = 20261122
-MNIST_TEST = classifiers.MNIST_HELD_OUT
+SEED = datasets.MNIST_SAMPLE_SPLIT_SEED
+MNIST_TEST = datasets.MNIST_SAMPLE_TEST
 FASHION_DIR = pathlib.Path("/usr/share/datasets/fashion-mnist")
 
 
@@ -53,9 +53,10 @@ def read_idx(path):
 
 
 def load_mnist(seed):
-    path = classifiers.DATA_DIR / "mnist_sample.npz"
-    (x_train, y_train), (x_test, y_test), source = \
-        classifiers.mnist_split(seed)
+    path = datasets.MNIST_SAMPLE
+    with np.load(path) as data:
+        source = str(data["source"])
+    (x_train, y_train), (x_test, y_test) = datasets.mnist_sample_split(seed)
     provenance = {
         "file": "keras_gan/data/mnist_sample.npz",
         "file_sha256": sha256(path),
